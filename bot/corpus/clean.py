@@ -1,0 +1,153 @@
+"""Repair a document's raw text: clutter, pinyin annotations, OCR damage, page markers.
+
+The result is a list of clean Simplified lines plus what was set apart on the way
+(a commentary before the real text, metadata hints found in web clutter).
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from bot.corpus.text import SENTENCE_END, to_halfwidth, to_simplified
+
+# A pinyin syllable with a tone mark, in parentheses right after a Chinese character: 產(chǎn).
+_TONED = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜ"
+_PINYIN_RE = re.compile(rf"(?<=[\u4e00-\u9fff])\((?=[a-zü{_TONED}]*[{_TONED}])[a-zü{_TONED}]{{1,7}}\)")
+
+# Lines that are web-page furniture, never document text.
+_CLUTTER_LINE_RES = [re.compile(p) for p in (
+    r"由会员分享|可在线阅读|更多相关|请在.{1,12}上搜索|文档分享|下载文档|VIP|原创力文档|豆丁|道客巴巴|百度文库",
+    r"^(您|你)?当前(的)?位置|^当前时间$|^首页\s*[»>›/]",
+    r"字号\s*[::]|我要打印|【?打印】?\s*【?关闭|视力保护色|^【?(打印|关闭|收藏|分享)(本页)?】?$",
+    r"^相关(信息|文章|链接|阅读|新闻)\s*[::]?$|^(上|下)一篇\s*[::]|^扫一扫|^分享到|^微信扫一扫|^(返回|回到)顶部",
+    r"^(责任)?编辑\s*[::]|^(来源|作者|审核|校对|供稿|浏览次数|点击数|阅读数)\s*[::]",
+    r"^(发布|发表|更新)(时间|日期)\s*[::]",
+    r"记者.{0,12}摄\s*$|^(图为|图片来源|摄影\s*[::])|\s摄$",
+    r"戳.{0,4}图|划重点|长按|扫码|关注(我们|公众号)|点击(查看|阅读|进入)",
+    r"^[↓↑→←▼▲\s]+$",
+    r"^[\d\s/-]{1,4}$|^第\s*\d+\s*页(\s*共\s*\d+\s*页)?$|^-\s*\d+\s*-$",
+)]
+_HINT_RES = {
+    "title": re.compile(r"《(.+?)(?:\.docx?|\.pdf|\.wps|\.txt)?(?:\(\d+页[^)]*\))?》"),
+    "date": re.compile(r"(?:发布|发表|成文)(?:时间|日期)\s*[::]\s*(\d{4}\s*[-年/.]\s*\d{1,2}\s*[-月/.]\s*\d{1,2})"),
+    "issuer": re.compile(r"^(?:来源|发布机构)\s*[::]\s*(\S{2,30})$"),
+}
+# Where a commentary ends and the document it talks about begins.
+_FULLTEXT_RE = re.compile(r"^(以下为|以下是|附)?.{0,12}(全文|原文)(如下)?\s*[::]\s*$|^(全文|原文)如下")
+_PAGE_MARKER_RE = re.compile(r"^(\d{1,3})、")
+# OCR: letters read for digits inside a number (`IOO家`, `3.O版本`).
+_UNIT_AFTER = "家个项人元万亿%套件名所座条次倍年月日千百"
+_OCR_NUMBER_RE = re.compile(rf"(?<![A-Za-z])([0-9IOlo][0-9IOlo.]*[0-9IOlo])(?=[{_UNIT_AFTER}版])")
+
+
+@dataclass
+class CleanText:
+    lines: list[str]
+    commentary: str = ""
+    hints: dict[str, str] = field(default_factory=dict)
+    removed: list[str] = field(default_factory=list)
+    fixes: list[str] = field(default_factory=list)
+
+
+def strip_pinyin(text: str) -> str:
+    """Remove pinyin annotations such as `產(chǎn)` (only toned syllables, so `(IPv6)` stays)."""
+    return _PINYIN_RE.sub("", text)
+
+
+def is_clutter(line: str) -> bool:
+    return any(p.search(line) for p in _CLUTTER_LINE_RES)
+
+
+def _fix_ocr_number(match: re.Match) -> str:
+    token = match.group(1)
+    if not any(c in "IOlo" for c in token):
+        return token
+    letters = sum(c in "IOlo" for c in token)
+    # Only a run that is mostly digit-like and stands as a number: `IOO`, `3.O`, `1O`.
+    if letters == len(token.replace(".", "")) and len(token) < 2:
+        return token
+    return token.translate(str.maketrans("IOlo", "1010"))
+
+
+def repair_ocr(line: str) -> str:
+    """Mend OCR damage inside one line: `(-)` for `(一)`, letters read for digits."""
+    line = re.sub(r"\([-—─–]\)", "(一)", line)
+    line = re.sub(r"(?<=[0-9])\s*[Oo](?=[0-9.%])|(?<=[0-9]\.)[Oo]", "0", line)
+    return _OCR_NUMBER_RE.sub(_fix_ocr_number, line)
+
+
+def _ends_mid_sentence(line: str) -> bool:
+    return bool(line) and line[-1] not in SENTENCE_END + ":)”」》"
+
+
+def join_page_markers(lines: list[str]) -> tuple[list[str], bool]:
+    """Remove page numbers printed as `N、` at line starts and join the halves they cut.
+
+    They are told apart from a real `1、2、3、` list by two facts of the genre: page
+    numbers run on through the whole document without restarting, and most of them
+    cut a sentence in half (the line before does not end a sentence).
+    """
+    marked = [(i, int(m.group(1))) for i, line in enumerate(lines) if (m := _PAGE_MARKER_RE.match(line))]
+    if len(marked) < 3:
+        return lines, False
+    numbers = [n for _, n in marked]
+    if numbers != list(range(numbers[0], numbers[0] + len(numbers))):
+        return lines, False
+    cuts = [i for i, _ in marked if i > 0]
+    mid = sum(1 for i in cuts if _ends_mid_sentence(lines[i - 1]) and len(lines[i - 1]) > 40)
+    if not cuts or mid / len(cuts) < 0.6:
+        return lines, False
+    out: list[str] = []
+    marker_rows = {i for i, _ in marked}
+    for i, line in enumerate(lines):
+        if i in marker_rows:
+            line = _PAGE_MARKER_RE.sub("", line, count=1)
+            if out and _ends_mid_sentence(out[-1]):
+                out[-1] += line
+                continue
+        out.append(line)
+    return out, True
+
+
+def split_commentary(lines: list[str]) -> tuple[list[str], list[str]]:
+    """Set apart a commentary that precedes `以下为《决定》全文:`, when there is one."""
+    for i, line in enumerate(lines[:-1]):
+        if _FULLTEXT_RE.search(line) and len(line) < 40:
+            return lines[:i], lines[i + 1:]
+    return [], lines
+
+
+def clean_text(raw: str) -> CleanText:
+    """Turn raw document text into clean, Simplified lines."""
+    text = to_halfwidth(raw.replace("\r\n", "\n").replace("\r", "\n"))
+    text = strip_pinyin(text)
+    text = to_simplified(text)
+    result = CleanText(lines=[])
+    kept: list[str] = []
+    for raw_line in text.split("\n"):
+        line = re.sub(r"[ \t]+", " ", raw_line).strip()
+        if not line:
+            continue
+        for key, pattern in _HINT_RES.items():
+            if key not in result.hints and (m := pattern.search(line)) and is_clutter(line):
+                result.hints[key] = m.group(1).strip()
+        if is_clutter(line):
+            result.removed.append(line)
+            continue
+        kept.append(line)
+    kept, joined = join_page_markers(kept)
+    if joined:
+        result.fixes.append("joined lines cut by page numbers")
+    repaired = [repair_ocr(line) for line in kept]
+    result.fixes.extend(f"OCR: {a} -> {b}" for a, b in zip(kept, repaired) if a != b)
+    commentary, body = split_commentary(repaired)
+    result.commentary = "\n".join(commentary)
+    result.lines = _drop_trailing_promo(body, result.removed)
+    return result
+
+
+def _drop_trailing_promo(lines: list[str], removed: list[str]) -> list[str]:
+    """Drop short teaser lines after the last paragraph (`有哪些重要内容?`)."""
+    while lines and len(lines[-1]) <= 30 and re.search(r"[?!]\s*$", lines[-1]):
+        removed.append(lines.pop())
+    return lines

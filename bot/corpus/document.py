@@ -1,0 +1,201 @@
+"""Turn one document's text into a Document with its clauses."""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Any
+
+from bot.corpus.clean import clean_text
+from bot.corpus.head import kind_of, parse_date, parse_head, region_of, signature
+from bot.corpus.structure import Node, parse_outline
+from bot.corpus.targets import extract_targets, parse_horizon
+from bot.corpus.units import extract_units, find_convention
+from bot.errors import DocumentError
+from bot.model import Clause, Document
+
+_GOAL_HEADING = re.compile(r"(主要|发展|奋斗|总体|工作|预期|阶段性|具体)目标|目标任务|主要指标")
+_STANDARD_HEADINGS = re.compile(
+    r"^(总体要求|指导思想|基本原则|主要目标|发展目标|奋斗目标|工作目标|总体目标|重点任务|主要任务|保障措施|组织保障|"
+    r"工作要求|组织实施|实施步骤|工作措施|政策措施|支持措施|适用范围)(?=[^。,,:;\n])"
+)
+_LABEL_KEY = {"chapter": "c", "article": "a", "cn": "", "cn_paren": "", "ar": "", "ar_paren": "n", "circled": "o",
+              "dash": "d"}
+_SPACED_KINDS = ("ar", "ar_paren", "circled", "dash", "article")
+
+
+def split_heading(text: str) -> tuple[str | None, str]:
+    """Split a clause's own heading from its text.
+
+    Returns (heading, text): a heading on a line of its own is taken out of the text;
+    a heading that is the first short sentence (`提升人才服务保障水平。筹集...`) stays in it.
+    """
+    first, _, rest = text.partition("\n")
+    first = first.strip()
+    if not first:
+        return None, text
+    if first[-1] not in "。;:!?" and len(first) <= 60 and (rest.strip() or "," in first or len(first) <= 30):
+        return first.rstrip("。"), rest.strip()
+    if m := re.match(r"([^。;:!?]{2,32}?)[。:]", first):
+        return m.group(1).strip(), text
+    if m := _STANDARD_HEADINGS.match(first):
+        return m.group(1), text[m.end():].strip()
+    return None, text
+
+
+class _Builder:
+    """Walks the outline and emits clauses with their references."""
+
+    def __init__(self, doc_id: str, title: str, convention: str | None):
+        self.doc_id = doc_id
+        self.title = title
+        self.convention = convention
+        self.clauses: list[Clause] = []
+        self.problems: list[str] = []
+        self.used_ids: set[str] = set()
+
+    def ref(self, labels: list[tuple[str, str]]) -> str:
+        out = ""
+        for kind, label in labels:
+            out += (" " if out and kind in _SPACED_KINDS else "") + label
+        return f"《{self.title}》{out}"
+
+    def clause_id(self, keys: list[str]) -> str:
+        base = f"{self.doc_id}#{'.'.join(keys)}"
+        cid, n = base, 2
+        while cid in self.used_ids:
+            cid, n = f"{base}~{n}", n + 1
+        self.used_ids.add(cid)
+        return cid
+
+    def add(self, *, keys, labels, path, heading, text, goal, inherited=(None, None)) -> None:
+        text, units, raw = extract_units(text, self.convention)
+        if raw and units is None:
+            self.problems.append(f"unparsed responsibility annotation in {self.ref(labels)}: {raw[:60]}")
+        if re.search(r"(责任|牵头|配合)单位\s*[::]", text):
+            self.problems.append(f"annotation left in the text of {self.ref(labels)}")
+        if not text and not heading:
+            return
+        target_text = text if not heading or heading in text else f"{heading}。{text}"
+        targets = extract_targets(target_text, goal, is_task=units is not None,
+                                  horizon=inherited[0], due=inherited[1])
+        self.clauses.append(Clause(
+            id=self.clause_id(keys),
+            doc_id=self.doc_id,
+            order=len(self.clauses),
+            labels=tuple(label for _, label in labels),
+            path=tuple(path),
+            heading=heading,
+            text=text or heading or "",
+            ref=self.ref(labels),
+            lead_units=units.lead if units else (),
+            support_units=units.support if units else (),
+            units_rule=units.rule if units else "none",
+            targets=tuple(targets),
+            is_goal_section=goal,
+        ))
+
+    def walk(self, nodes: list[Node], keys: list[str], labels: list[tuple[str, str]], path: list[str],
+             goal: bool, inherited: tuple = (None, None)) -> None:
+        dash_count = 0
+        for node in nodes:
+            if node.kind == "dash":
+                dash_count += 1
+                key, label = f"d{dash_count}", f"——{dash_count}"
+            else:
+                key, label = f"{_LABEL_KEY[node.kind]}{node.number}", node.label
+            node_keys, node_labels = keys + [key], labels + [(node.kind, label)]
+            heading, text = split_heading(node.text)
+            node_goal = goal or bool(heading and _GOAL_HEADING.search(heading))
+            if node.children:
+                if text and text != heading:
+                    self.add(keys=node_keys, labels=node_labels, path=path, heading=heading, text=text,
+                             goal=node_goal, inherited=inherited)
+                # A horizon in a section's lead-in (`通过“十四五”时期的不懈奋斗`) holds for its items.
+                found = parse_horizon(text)
+                title = heading or (text[:16] + "…" if len(text) > 16 else text)
+                self.walk(node.children, node_keys, node_labels, path + [f"{node.label}{title}"],
+                          node_goal, found if found[0] else inherited)
+            else:
+                self.add(keys=node_keys, labels=node_labels, path=path, heading=heading, text=text,
+                         goal=node_goal, inherited=inherited)
+
+
+def parse_document(raw: str, *, doc_id: str, source: str, content_hash: str,
+                   meta: dict[str, Any] | None = None) -> Document:
+    """Parse a document's text (front matter already removed) into a Document.
+
+    Raises:
+        DocumentError: when nothing usable is left after cleaning.
+    """
+    meta = meta or {}
+    cleaned = clean_text(raw)
+    if not cleaned.lines:
+        raise DocumentError(source, "no text left after removing page clutter")
+    lines = list(cleaned.lines)
+    head = parse_head(lines, cleaned.hints.get("title"))
+    body_lines = lines[head.body_start:]
+    if head.first_line_rest is not None:
+        body_lines = [head.first_line_rest] + body_lines[1:]
+    sign_issuer, sign_date = signature(body_lines)
+    if sign_date:
+        body_lines = body_lines[:-2] if sign_issuer else body_lines[:-1]
+
+    title = str(meta.get("title") or head.title or _fallback_title(body_lines, source))
+    issuer = meta.get("issuer") or head.issuer or sign_issuer or cleaned.hints.get("issuer")
+    date = _as_date(meta.get("date")) or head.date or sign_date or parse_date(cleaned.hints.get("date", ""))
+    body = "\n".join(body_lines)
+    region = meta.get("region") or region_of(issuer, title, body=body)
+    kind = meta.get("kind") or kind_of(title)
+    convention = find_convention(body)
+
+    builder = _Builder(doc_id, title, convention)
+    outline = parse_outline(body)
+    if outline.numbered:
+        if outline.preamble:
+            builder.add(keys=["p0"], labels=[("preamble", "前言")], path=[], heading=None,
+                        text=outline.preamble, goal=False)
+        builder.walk(outline.roots, [], [], [], False)
+    else:
+        for n, paragraph in enumerate(p for p in body_lines if p.strip()):
+            builder.add(keys=[f"p{n + 1}"], labels=[("paragraph", f"第{n + 1}段")], path=[], heading=None,
+                        text=paragraph, goal=bool(_GOAL_HEADING.search(paragraph[:40])))
+    if not builder.clauses:
+        raise DocumentError(source, "no clauses found")
+    return Document(
+        id=doc_id,
+        title=title,
+        issuer=str(issuer) if issuer else None,
+        region=str(region) if region else None,
+        date=date,
+        kind=str(kind) if kind else None,
+        doc_number=meta.get("文号") or meta.get("doc_number") or head.doc_number,
+        source=source,
+        content_hash=content_hash,
+        clauses=tuple(builder.clauses),
+        commentary=cleaned.commentary,
+        units_convention=convention,
+        problems=tuple(builder.problems),
+    )
+
+
+def _fallback_title(lines: list[str], source: str) -> str:
+    first = lines[0] if lines else source
+    return first[:40]
+
+
+def _as_date(value: Any) -> dt.date | None:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str):
+        return parse_date(value) or _iso(value)
+    return None
+
+
+def _iso(value: str) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(value.strip())
+    except ValueError:
+        return None
+

@@ -1,0 +1,158 @@
+"""A document's head: title (possibly over several lines), issuer, date, region, kind."""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections import Counter
+from dataclasses import dataclass
+
+KINDS = ("实施意见", "指导意见", "行动计划", "行动方案", "实施方案", "工作方案", "决定", "意见", "公报", "方案", "计划",
+         "办法", "通知", "规划", "纲要", "若干措施", "措施", "细则", "条例", "规定", "决议", "报告", "通告", "批复", "函")
+_KIND_RE = re.compile(rf"({'|'.join(KINDS)})$")
+_DATE_RE = re.compile(r"(20\d\d|19\d\d)\s*[年.\-/]\s*(\d{1,2})\s*[月.\-/]\s*(\d{1,2})\s*日?")
+_ADOPTION_RE = re.compile(r"^\((?P<body>[^()]*?(?:20|19)\d\d年\d{1,2}月\d{1,2}日[^()]*?(?:通过|印发|发布|施行|批准)[^()]*)\)$")
+_DOC_NUMBER_RE = re.compile(r"[\u4e00-\u9fff]{1,8}[〔\[(]\d{4}[〕\])]\s*\d+\s*号")
+_ORG_END = r"(?:市委|省委|县委|区委|州委|人民政府|政府|办公厅|办公室|委员会|管委会|局|厅|委|部)"
+_ISSUER_PREFIX_RE = re.compile(rf"^(?P<issuer>[\u4e00-\u9fff ]{{2,40}}?{_ORG_END})\s*关于")
+_PARTY_COMMITTEE_RE = re.compile(r"^(中共[\u4e00-\u9fff]{2,8}?[省市县区州]委)")
+_REGION_RE = re.compile(r"(?:中共)?([\u4e00-\u9fff]{2,6}?(?:自治州|市|州|盟|省))(?:委|人民政府|政府|委员会|人大)")
+_REGION_LOOSE_RE = re.compile(r"([\u4e00-\u9fff]{2,3}市)")
+_NOT_REGION = ("全市", "本市", "我市", "各市", "城市", "上市", "副市", "该市", "市市", "超市", "门市", "同城市", "型城市")
+_PREAMBLE_START = re.compile(r"(为(深入|进一步|全面|贯彻|认真|加快|切实|推动|落实|更好)|根据|按照|近年来|当前|为了)")
+_HEADING_WORDS = re.compile(r"^(第[一二三四五六七八九十]+[章条]|[一二三四五六七八九十]+、|\([一二三四五六七八九十\d]+\)|\d+\s*[.、])")
+
+
+@dataclass
+class Head:
+    title: str | None = None
+    issuer: str | None = None
+    date: dt.date | None = None
+    kind: str | None = None
+    region: str | None = None
+    doc_number: str | None = None
+    body_start: int = 0  # index of the first body line
+    first_line_rest: str | None = None  # body text that shared the title's line
+
+
+def parse_date(text: str) -> dt.date | None:
+    m = _DATE_RE.search(text)
+    if not m:
+        return None
+    try:
+        return dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+    except ValueError:
+        return None
+
+
+def kind_of(title: str | None) -> str | None:
+    if not title:
+        return None
+    m = _KIND_RE.search(title.rstrip("》 "))
+    return m.group(1) if m else None
+
+
+def region_of(*texts: str | None, body: str = "") -> str | None:
+    """The city (or province) a document belongs to, from its issuer, title, then text."""
+    for text in texts:
+        if text and (m := _REGION_RE.search(text)):
+            return _clean_region(m.group(1))
+    for text in texts:
+        if text and (m := _REGION_LOOSE_RE.search(text)) and not m.group(1).endswith(_NOT_REGION):
+            return m.group(1)
+    counts = Counter(m.group(1) for m in _REGION_RE.finditer(body))
+    if counts:
+        return _clean_region(counts.most_common(1)[0][0])
+    return None
+
+
+def _clean_region(name: str) -> str:
+    name = re.sub(r"^(中共|中国共产党)", "", name)
+    return name
+
+
+def _is_head_line(line: str) -> bool:
+    return len(line) <= 60 and line[-1] not in "。;!?," and not _HEADING_WORDS.match(line)
+
+
+def parse_head(lines: list[str], title_hint: str | None = None) -> Head:
+    """Read title, issuer, date and doc number from the first lines of the clean text."""
+    head = Head()
+    i = 0
+    title_parts: list[str] = []
+    candidates: list[str] = []
+    while i < min(len(lines), 12):
+        line = lines[i]
+        if m := _ADOPTION_RE.match(line):
+            head.date = head.date or parse_date(m.group("body"))
+            i += 1
+            break
+        if _DOC_NUMBER_RE.fullmatch(line):
+            head.doc_number = line
+            i += 1
+            continue
+        if _DATE_RE.fullmatch(line.strip("()")):
+            head.date = head.date or parse_date(line)
+            i += 1
+            continue
+        if not _is_head_line(line):
+            break
+        title_parts.append(line)
+        joined = "".join(title_parts)
+        if _KIND_RE.search(joined) and len(joined) >= 6:
+            candidates.append(joined)
+            title_parts = []
+        i += 1
+    head.body_start = i
+    if title_parts and not candidates:
+        # Lines that did not end on a kind word: take them as the title only if short.
+        joined = "".join(title_parts)
+        if len(joined) <= 60:
+            candidates.append(joined)
+        else:
+            head.body_start -= len(title_parts)
+    if candidates:
+        head.title = min(candidates, key=len) if _all_share_suffix(candidates) else candidates[-1]
+        longest = max(candidates, key=len)
+        if longest != head.title and longest.endswith(head.title):
+            head.issuer = longest[: -len(head.title)].strip() or None
+    elif i < len(lines):
+        _split_glued_title(lines, head, title_hint)
+    if head.title and not head.issuer:
+        if m := _ISSUER_PREFIX_RE.match(head.title):
+            head.issuer = m.group("issuer").strip()
+        elif m := _PARTY_COMMITTEE_RE.match(head.title):
+            head.issuer = m.group(1)
+    head.kind = kind_of(head.title)
+    return head
+
+
+def _all_share_suffix(candidates: list[str]) -> bool:
+    shortest = min(candidates, key=len)
+    return all(c.endswith(shortest) for c in candidates)
+
+
+def _split_glued_title(lines: list[str], head: Head, title_hint: str | None) -> None:
+    """Split a title run into its preamble (`...行动计划为深入贯彻...`)."""
+    line = lines[head.body_start]
+    if title_hint and line.startswith(title_hint):
+        head.title, rest = title_hint, line[len(title_hint):]
+    else:
+        m = re.match(rf"^(关于[^。,;]{{4,60}}?({'|'.join(KINDS)}))(?={_PREAMBLE_START.pattern})", line)
+        if not m:
+            head.title = title_hint
+            return
+        head.title, rest = m.group(1), line[m.end():]
+    head.first_line_rest = rest.strip()
+
+
+def signature(lines: list[str]) -> tuple[str | None, dt.date | None]:
+    """Issuer and date signed at the end (`安顺市人民政府` / `2022年12月1日`), if any."""
+    tail = lines[-3:]
+    date = None
+    issuer = None
+    for line in tail:
+        if _DATE_RE.fullmatch(line.strip()):
+            date = parse_date(line)
+        elif len(line) <= 30 and re.search(rf"{_ORG_END}$", line) and not line.endswith("。"):
+            issuer = line
+    return (issuer, date) if date else (None, None)
