@@ -1,45 +1,460 @@
 """The query service every front end calls: parse a query, search, page, answer.
 
-(Work in progress: the signatures below are the contract front ends build on.)
+A Snapshot (documents + index) is built once and never changed; `reload()`
+builds a new one and swaps it in with one assignment, so a request in flight
+always sees one consistent corpus.
 """
 from __future__ import annotations
 
-from bot.model import Answer, Clause, Document, Query
+import hashlib
+import logging
+import pickle
+import re
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+from bot.corpus.reader import CorpusLoad, list_corpus_files, load_corpus
+from bot.corpus.text import split_sentences
+from bot.errors import DocumentError
+from bot.index import Concept, ClauseIndex
+from bot.model import Answer, Clause, Document, Hit, Query, Span, Target
+from bot.query import QueryContext, parse_query, region_aliases
+from bot.segment import Segmenter, bigrams
+from bot.settings import Settings
+
+log = logging.getLogger(__name__)
+CACHE_VERSION = "1"
+EXCERPT_CHARS = 200
+TASK_INTENTS = ("target", "lead-unit", "search")
+
+
+@dataclass(frozen=True)
+class ReloadReport:
+    added: tuple[str, ...]
+    changed: tuple[str, ...]
+    removed: tuple[str, ...]
+    errors: tuple[DocumentError, ...] = ()
+
+    @property
+    def any(self) -> bool:
+        return bool(self.added or self.changed or self.removed)
+
+
+@dataclass
+class Snapshot:
+    """One loaded corpus and its index; never mutated after construction."""
+
+    documents: tuple[Document, ...]
+    errors: tuple[DocumentError, ...]
+    index: ClauseIndex
+    clauses: tuple[Clause, ...] = ()
+    clause_doc: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int32))
+    by_id: dict[str, int] = field(default_factory=dict)
+    context: QueryContext = field(default_factory=QueryContext)
+    units: dict[str, list[int]] = field(default_factory=dict)
+    topics: list[str] = field(default_factory=list)
+    target_mask: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))
+    task_mask: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))
+
+    @classmethod
+    def build(cls, load: CorpusLoad, segmenter: Segmenter,
+              on_progress: Callable[[int, int], None] | None = None) -> "Snapshot":
+        clauses = tuple(c for d in load.documents for c in d.clauses)
+        index = ClauseIndex(clauses, segmenter, on_progress=on_progress)
+        doc_pos = {d.id: i for i, d in enumerate(load.documents)}
+        snap = cls(load.documents, load.errors, index, clauses,
+                   np.fromiter((doc_pos[c.doc_id] for c in clauses), dtype=np.int32, count=len(clauses)))
+        snap.by_id = {c.id: i for i, c in enumerate(clauses)}
+        for d in load.documents:
+            snap.context.documents[d.id] = d.title
+            if d.region:
+                for alias in region_aliases(d.region):
+                    snap.context.regions.setdefault(alias, d.region)
+        for i, c in enumerate(clauses):
+            for unit in c.units:
+                snap.units.setdefault(unit, []).append(i)
+        topics = [c.heading for c in clauses if c.heading and len(c.heading) <= 30]
+        topics += [t.metric for c in clauses for t in c.targets if 2 <= len(t.metric) <= 30]
+        snap.topics = list(dict.fromkeys(topics))
+        snap.target_mask = np.fromiter((bool(c.targets) or c.is_goal_section for c in clauses), bool, len(clauses))
+        snap.task_mask = np.fromiter((bool(c.units) for c in clauses), bool, len(clauses))
+        return snap
+
+    def document(self, clause_pos: int) -> Document:
+        return self.documents[int(self.clause_doc[clause_pos])]
 
 
 class PolicyEngine:
-    """Holds the parsed corpus and its index; swaps both atomically on reload."""
+    """Holds the parsed corpus and its index; answers queries; swaps both on reload."""
+
+    def __init__(self, settings: Settings, segmenter: Segmenter | None = None):
+        self.settings = settings
+        self.vocabulary = settings.vocabulary
+        extra = tuple(w for group in self.vocabulary.synonyms for w in group if not w.isascii())
+        self.segmenter = segmenter or Segmenter(settings.user_dictionary, backend=settings.segmenter,
+                                                extra_words=extra)
+        self._synonyms = self._synonym_map()
+        self._snapshot: Snapshot | None = None
+        self._lock = threading.Lock()
 
     @classmethod
-    def from_settings(cls, settings, *, progress: bool = False) -> "PolicyEngine":
-        raise NotImplementedError
+    def from_settings(cls, settings: Settings, *, progress: Callable[[int, int], None] | None = None
+                      ) -> "PolicyEngine":
+        engine = cls(settings)
+        engine.load(progress=progress)
+        return engine
+
+    # -- corpus ----------------------------------------------------------------
+    def load(self, progress: Callable[[int, int], None] | None = None) -> Snapshot:
+        """Read the corpus folder (or its cached index) and make it current."""
+        with self._lock:
+            snapshot = self._load_cached() or self._build(progress)
+            self._snapshot = snapshot
+            return snapshot
+
+    def _cache_key(self) -> str:
+        digest = hashlib.sha256(CACHE_VERSION.encode())
+        digest.update(self.segmenter.backend.encode())
+        for path in (self.settings.user_dictionary, Path(__file__).with_name("settings.py")):
+            digest.update(path.read_bytes() if path.is_file() else b"")
+        digest.update(repr(self.vocabulary.synonyms).encode())
+        for path in list_corpus_files(self.settings.corpus_dir):
+            digest.update(path.name.encode())
+            digest.update(hashlib.sha256(path.read_bytes()).digest())
+            for suffix in (".yaml", ".yml"):
+                side = path.with_suffix(suffix)
+                if side.is_file():
+                    digest.update(side.read_bytes())
+        return digest.hexdigest()[:24]
+
+    def _cache_path(self) -> Path:
+        return self.settings.cache_dir / f"snapshot-{self._cache_key()}.pickle"
+
+    def _load_cached(self) -> Snapshot | None:
+        try:
+            path = self._cache_path()
+            if path.is_file():
+                with path.open("rb") as f:
+                    snap = pickle.load(f)
+                snap.index.segmenter = self.segmenter
+                return snap
+        except Exception as exc:  # a stale or broken cache is rebuilt, never fatal
+            log.info("index cache not used: %s", exc)
+        return None
+
+    def _build(self, progress) -> Snapshot:
+        self.segmenter.warm()
+        load = load_corpus(self.settings.corpus_dir)
+        snap = Snapshot.build(load, self.segmenter, on_progress=progress)
+        try:
+            self.settings.cache_dir.mkdir(parents=True, exist_ok=True)
+            for old in self.settings.cache_dir.glob("snapshot-*.pickle"):
+                old.unlink(missing_ok=True)
+            segmenter, snap.index.segmenter = snap.index.segmenter, None
+            tmp = self._cache_path().with_suffix(".tmp")
+            with tmp.open("wb") as f:
+                pickle.dump(snap, f, protocol=pickle.HIGHEST_PROTOCOL)
+            tmp.replace(self._cache_path())
+            snap.index.segmenter = segmenter
+        except OSError as exc:
+            snap.index.segmenter = self.segmenter
+            log.warning("could not write the index cache: %s", exc)
+        return snap
+
+    def reload(self) -> ReloadReport:
+        """Re-read the corpus folder; report which documents were added, changed, removed."""
+        before = {d.id: d.content_hash for d in self.documents}
+        after_snap = self.load()
+        after = {d.id: d.content_hash for d in after_snap.documents}
+        return ReloadReport(
+            added=tuple(sorted(set(after) - set(before))),
+            changed=tuple(sorted(k for k in set(after) & set(before) if after[k] != before[k])),
+            removed=tuple(sorted(set(before) - set(after))),
+            errors=after_snap.errors,
+        )
+
+    @property
+    def snapshot(self) -> Snapshot:
+        if self._snapshot is None:
+            self.load()
+        assert self._snapshot is not None
+        return self._snapshot
 
     @property
     def documents(self) -> tuple[Document, ...]:
-        raise NotImplementedError
+        return self.snapshot.documents
 
     @property
-    def load_errors(self) -> tuple:
-        """DocumentError for every file that could not be read (reported and skipped)."""
-        raise NotImplementedError
+    def load_errors(self) -> tuple[DocumentError, ...]:
+        return self.snapshot.errors
+
+    def corpus_hashes(self) -> dict[str, str]:
+        return {d.id: d.content_hash for d in self.documents}
 
     def warm(self) -> None:
-        """Initialise the segmenter so the first request is not slow."""
-        raise NotImplementedError
+        """Load the segmenter and run one query, so the first user does not wait."""
+        self.segmenter.warm()
+        self.ask("search 科技创新")
 
+    def clause(self, clause_id: str) -> tuple[Clause, Document] | None:
+        snap = self.snapshot
+        pos = snap.by_id.get(clause_id)
+        return None if pos is None else (snap.clauses[pos], snap.document(pos))
+
+    # -- queries -----------------------------------------------------------------
     def parse(self, text: str) -> Query:
-        raise NotImplementedError
+        return parse_query(text, self.vocabulary, self.snapshot.context, max_chars=self.settings.max_query_chars)
 
     def ask(self, text: str, *, limit: int | None = None, offset: int = 0) -> Answer:
         """Answer one query text (what follows `/policy`)."""
-        raise NotImplementedError
+        return self.answer(self.parse(text), limit=limit, offset=offset)
 
     def answer(self, query: Query, *, limit: int | None = None, offset: int = 0) -> Answer:
-        raise NotImplementedError
+        snap = self.snapshot
+        limit = max(1, min(limit or self.settings.default_limit, self.settings.max_limit))
+        offset = max(0, offset)
+        if query.error or query.intent not in TASK_INTENTS + ("unit", "docs"):
+            return Answer(query, (), matched=query.error is None)
+        docs_allowed = self._allowed_documents(snap, query)
+        if query.intent == "docs":
+            return Answer(query, (), matched=bool(docs_allowed), total=len(docs_allowed),
+                          documents=tuple(snap.documents[i] for i in docs_allowed))
+        if query.intent == "unit":
+            ranked = self._rank_units(snap, query, docs_allowed)
+        else:
+            ranked = self._rank_clauses(snap, query, docs_allowed)
+        if not ranked:
+            return Answer(query, (), matched=False, suggestions=tuple(self._suggest(snap, query)))
+        page = ranked[offset:offset + limit]
+        return Answer(query, tuple(page), matched=True, total=len(ranked), offset=offset)
 
-    def clause(self, clause_id: str) -> tuple[Clause, Document] | None:
-        raise NotImplementedError
+    # -- helpers -----------------------------------------------------------------
+    def _synonym_map(self) -> dict[str, tuple[str, ...]]:
+        out: dict[str, tuple[str, ...]] = {}
+        for group in self.vocabulary.synonyms:
+            lowered = tuple(w.lower() for w in group)
+            for w in lowered:
+                out[w] = tuple(dict.fromkeys(out.get(w, ()) + tuple(x for x in lowered if x != w)))
+        return out
 
-    def reload(self):
-        """Re-read the corpus folder; return which document ids were added, changed, removed."""
-        raise NotImplementedError
+    def _allowed_documents(self, snap: Snapshot, query: Query) -> list[int]:
+        f = query.filters
+        allowed = []
+        for i, d in enumerate(snap.documents):
+            if f.regions and d.region not in f.regions:
+                continue
+            if f.doc_ids and d.id not in f.doc_ids:
+                continue
+            if f.kind and (not d.kind or f.kind not in d.kind and d.kind not in f.kind):
+                continue
+            if f.year and (not d.date or d.date.year != f.year):
+                continue
+            allowed.append(i)
+        return allowed
+
+    def _concepts(self, snap: Snapshot, topic: str) -> tuple[list[Concept], list[int], list[str], int]:
+        """Split a topic into concepts (with synonyms), bigram terms, and words to mark."""
+        index = snap.index
+        words = [w for w in self.segmenter.query_words(topic) if w.lower() not in self.vocabulary.stopwords]
+        multi = [w for w in words if len(w) > 1]
+        if multi:
+            words = multi
+        words = list(dict.fromkeys(words))
+        maximal = [w for w in words if not any(w != o and w in o for o in words)]
+        concepts: list[Concept] = []
+        marks: list[str] = []
+        for word in maximal:
+            alternatives = [(word, 1.0)] + [(s, 0.8) for s in self._synonyms.get(word.lower(), ())]
+            parts = [w for w in words if w != word and w in word]
+            terms = []
+            for alt, weight in alternatives:
+                tid = index.term_id(alt.lower())
+                if tid is not None:
+                    terms.append((tid, weight))
+                    marks.append(alt)
+            fallback: tuple[int, ...] = ()
+            if terms:
+                idf = max(index.idf(t) for t, _ in terms[:1]) if terms[0][1] == 1.0 else index.idf(terms[0][0])
+            else:
+                part_ids = [index.term_id(p) for p in parts]
+                terms = [(t, 0.6) for t in part_ids if t is not None]
+                marks.extend(p for p, t in zip(parts, part_ids) if t is not None)
+                fallback = tuple(index.bigram_ids(word))
+                # A word the corpus never uses is the most specific part of the query.
+                idf = float(np.mean([index.idf(t) for t in fallback])) if fallback else index.max_idf
+            concepts.append(Concept(word, tuple(terms), fallback, idf))
+        bigram_terms = index.bigram_ids(topic)
+        unknown = len(set(bigrams(topic))) - len(bigram_terms)
+        return concepts, bigram_terms, marks, unknown
+
+    def _mask(self, snap: Snapshot, docs_allowed: list[int], base: np.ndarray | None) -> np.ndarray:
+        mask = np.isin(snap.clause_doc, np.asarray(docs_allowed, dtype=np.int32))
+        return mask & base if base is not None else mask
+
+    def _rank_clauses(self, snap: Snapshot, query: Query, docs_allowed: list[int]) -> list[Hit]:
+        base = snap.target_mask if query.intent == "target" else snap.task_mask if query.intent == "lead-unit" \
+            else None
+        mask = self._mask(snap, docs_allowed, base)
+        if not query.topic:
+            if query.intent == "search":
+                return []
+            positions = np.flatnonzero(mask)  # `target 成都 2025`: every target of the filter
+            hits = [self._hit(snap, int(p), 1.0, [], query) for p in positions]
+            return [h for h in hits if h is not None]
+        concepts, bigram_terms, marks, unknown = self._concepts(snap, query.topic)
+        if not concepts and not bigram_terms:
+            return []
+        scores, coverage = snap.index.score(concepts, bigram_terms, mask, unknown)
+        bar = self.settings.min_relevance
+        combined = np.where(coverage >= bar, scores * (0.25 + coverage), 0)
+        top = snap.index.top(combined, 400)
+        marks = marks + [c.label for c in concepts]
+        hits = []
+        for pos in top:
+            hit = self._hit(snap, int(pos), float(combined[pos]), marks, query)
+            if hit is not None:
+                hits.append(hit)
+        if query.intent == "target" and hits:
+            best = max(h.score for h in hits)
+            hits = _round_robin_by_document(sorted(hits, key=lambda h: -_target_fit(h, marks, best)))
+        return hits
+
+    def _rank_units(self, snap: Snapshot, query: Query, docs_allowed: list[int]) -> list[Hit]:
+        name = query.topic.replace(" ", "")
+        if not name:
+            return []
+        allowed = set(docs_allowed)
+        matches = [u for u in snap.units if name in u or (len(u) >= 3 and u in name)]
+        if not matches:
+            matches = [u for u in snap.units if snap.index.similarity(name, u) >= 0.8]
+        hits = []
+        seen = set()
+        for unit in matches:
+            for pos in snap.units[unit]:
+                if pos in seen or int(snap.clause_doc[pos]) not in allowed:
+                    continue
+                seen.add(pos)
+                clause = snap.clauses[pos]
+                lead = any(name in u or u in name for u in clause.lead_units)
+                excerpt = _first_sentences(clause)
+                hits.append(Hit(clause, snap.document(pos), 1.0 if lead else 0.5, excerpt))
+        doc_rank = {d.id: i for i, d in enumerate(snap.documents)}
+        hits.sort(key=lambda h: (doc_rank[h.document.id], -h.score, h.clause.order))
+        return hits
+
+    def _hit(self, snap: Snapshot, pos: int, score: float, marks: list[str], query: Query) -> Hit | None:
+        clause = snap.clauses[pos]
+        document = snap.document(pos)
+        targets: tuple[Target, ...] = ()
+        if query.intent == "target":
+            targets = self._relevant_targets(clause, marks, query)
+            if query.horizon_year and not targets:
+                return None
+            sentences = list(dict.fromkeys(t.sentence for t in targets))
+            excerpt = _clip("".join(sentences)) if sentences else _best_excerpt(clause, marks)
+        else:
+            excerpt = _best_excerpt(clause, marks)
+        return Hit(clause, document, score, excerpt, _spans(excerpt, marks), targets)
+
+    def _relevant_targets(self, clause: Clause, marks: list[str], query: Query) -> tuple[Target, ...]:
+        targets = clause.targets
+        if query.horizon_year:
+            targets = tuple(t for t in targets if t.due and t.due.year == query.horizon_year
+                            or t.horizon and str(query.horizon_year) in t.horizon)
+        if marks:
+            about = tuple(t for t in targets if any(m in t.sentence or m.lower() in t.sentence.lower() for m in marks))
+            if about:
+                return about
+        return targets
+
+    def _suggest(self, snap: Snapshot, query: Query) -> list[str]:
+        if query.intent == "unit":
+            return snap.index.closest(query.topic, list(snap.units), limit=5, cutoff=40)
+        if not query.topic:
+            return []
+        return snap.index.closest(query.topic, snap.topics, limit=5, cutoff=45)
+
+
+def _target_fit(hit: Hit, marks: list[str], best: float) -> float:
+    """Rank a target hit higher when its figures, not just its text, are about the topic.
+
+    Clause-level BM25 favours short clauses; a long 发展目标 section is still the
+    place a reader wants first, so the text score only breaks ties among equals.
+    """
+    about = any(m.lower() in t.sentence.lower() for t in hit.targets for m in marks)
+    numeric = any(t.value is not None for t in hit.targets)
+    return (hit.score / best if best else 0) + (2.0 if about else 0) \
+        + (1.0 if hit.clause.is_goal_section else 0) + (0.5 if numeric else 0)
+
+
+def _round_robin_by_document(hits: list[Hit]) -> list[Hit]:
+    """Best hit of each document first, so cities can be compared side by side."""
+    per_doc: dict[str, list[Hit]] = {}
+    for hit in hits:
+        per_doc.setdefault(hit.document.id, []).append(hit)
+    out: list[Hit] = []
+    while per_doc:
+        for doc_id in list(per_doc):
+            out.append(per_doc[doc_id].pop(0))
+            if not per_doc[doc_id]:
+                del per_doc[doc_id]
+    return out
+
+
+def _clip(text: str, limit: int = EXCERPT_CHARS) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _first_sentences(clause: Clause) -> str:
+    sentences = split_sentences(clause.text)
+    out = ""
+    for s in sentences:
+        out += s
+        if len(out) >= 60:
+            break
+    return _clip(out)
+
+
+def _best_excerpt(clause: Clause, marks: list[str]) -> str:
+    """The sentence (and its neighbour, when short) that says most of the query."""
+    sentences = split_sentences(clause.text)
+    if not sentences:
+        return _clip(clause.text)
+    keys = [m for m in dict.fromkeys(marks) if m]
+
+    def weight(sentence: str) -> float:
+        lowered = sentence.lower()
+        return sum(len(k) ** 1.5 for k in keys if k.lower() in lowered)
+
+    best = max(range(len(sentences)), key=lambda i: (weight(sentences[i]), -i))
+    excerpt = sentences[best]
+    if len(excerpt) < 50 and best + 1 < len(sentences):
+        excerpt += sentences[best + 1]
+    if len(excerpt) > EXCERPT_CHARS and keys:
+        first = min((excerpt.lower().find(k.lower()) for k in keys if k.lower() in excerpt.lower()), default=0)
+        start = max(0, first - 40)
+        excerpt = ("…" if start else "") + excerpt[start:]
+    return _clip(excerpt)
+
+
+def _spans(text: str, marks: list[str]) -> tuple[Span, ...]:
+    """Where the query's words stand in `text`, merged and ordered."""
+    found: list[tuple[int, int]] = []
+    lowered = text.lower()
+    for word in {m.lower() for m in marks if m and len(m.strip()) > 0}:
+        if len(word) == 1 and not word.isascii():
+            continue
+        for m in re.finditer(re.escape(word), lowered):
+            found.append((m.start(), m.end()))
+    found.sort()
+    merged: list[list[int]] = []
+    for start, end in found:
+        if merged and start <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end])
+    return tuple(Span(s, e) for s, e in merged)

@@ -73,6 +73,7 @@ class Settings:
     max_limit: int = 20
     max_query_chars: int = 500
     min_relevance: float = 0.45
+    segmenter: str = "jieba"
     host: str = "127.0.0.1"
     port: int = 3000
     admins: frozenset[str] = frozenset()
@@ -247,6 +248,9 @@ def load_settings(path: Path | str | None = None, *, corpus_override: str | None
         problems.append(f"{source}: key 'search.default_limit' must be between 1 and search.max_limit")
     if not 0.0 <= min_relevance <= 1.0:
         problems.append(f"{source}: key 'search.min_relevance' must be between 0 and 1")
+    segmenter = r.get("segmenter", str, "jieba", "search.")
+    if segmenter not in ("jieba", "rjieba"):
+        problems.append(f"{source}: key 'search.segmenter' must be jieba or rjieba, not {segmenter!r}")
     port = r.get("port", int, 3000, "server.")
     if not 0 <= port <= 65535:
         problems.append(f"{source}: key 'server.port' must be a port number")
@@ -270,6 +274,7 @@ def load_settings(path: Path | str | None = None, *, corpus_override: str | None
         max_limit=max_limit,
         max_query_chars=max_chars,
         min_relevance=min_relevance,
+        segmenter=segmenter,
         host=r.get("host", str, "127.0.0.1", "server."),
         port=port,
         admins=frozenset(str(a) for a in admins),

@@ -1,0 +1,176 @@
+"""The clause index: BM25 over words and character bigrams, built once, immutable.
+
+Words (jieba, search mode) give precision; character bigrams make a query with a
+wrong or OCR-damaged character still land on the right clause. Postings are
+flat numpy arrays (CSR by term), so a query is a few slices and one bincount.
+This module is also the only place ranking lives, and the only rapidfuzz door.
+"""
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from typing import Callable, Sequence
+
+import numpy as np
+from rapidfuzz import fuzz, process
+
+from bot.model import Clause
+from bot.segment import Segmenter, bigrams
+
+BIGRAM_PREFIX = "\x02"
+K1, B = 1.2, 0.75
+
+
+@dataclass(frozen=True)
+class Concept:
+    """One thing the query asks about, with the terms that count as saying it."""
+
+    label: str
+    terms: tuple[tuple[int, float], ...]  # (term id, weight): the word, its synonyms
+    fallback: tuple[int, ...] = ()  # bigram term ids, for a word the corpus never uses
+    idf: float = 1.0
+
+
+def clause_index_text(clause: Clause) -> str:
+    """What of a clause is searchable: its heading, section titles and text."""
+    section = clause.path[-1] if clause.path else ""
+    heading = clause.heading or ""
+    body = clause.text if not heading or clause.text.startswith(heading) else f"{heading}。{clause.text}"
+    return f"{section}\n{body}"
+
+
+class ClauseIndex:
+    """BM25 index over clauses; clause i of the list given is document i."""
+
+    def __init__(self, clauses: Sequence[Clause], segmenter: Segmenter,
+                 on_progress: Callable[[int, int], None] | None = None):
+        self.segmenter = segmenter
+        vocab: dict[str, int] = {}
+        rows_term: list[np.ndarray] = []
+        rows_tf: list[np.ndarray] = []
+        lengths = np.zeros(len(clauses), dtype=np.float32)
+        for i, clause in enumerate(clauses):
+            text = clause_index_text(clause)
+            counts = Counter(segmenter.words(text))
+            counts.update(BIGRAM_PREFIX + g for g in bigrams(text))
+            ids = np.fromiter((vocab.setdefault(t, len(vocab)) for t in counts), dtype=np.int32, count=len(counts))
+            rows_term.append(ids)
+            rows_tf.append(np.fromiter(counts.values(), dtype=np.float32, count=len(counts)))
+            lengths[i] = sum(counts.values())
+            if on_progress and (i % 2000 == 0 or i == len(clauses) - 1):
+                on_progress(i + 1, len(clauses))
+        self.vocab = vocab
+        self.size = len(clauses)
+        counts_per_row = np.fromiter((len(r) for r in rows_term), dtype=np.int64, count=len(rows_term))
+        terms = np.concatenate(rows_term) if rows_term else np.zeros(0, np.int32)
+        tfs = np.concatenate(rows_tf) if rows_tf else np.zeros(0, np.float32)
+        docs = np.repeat(np.arange(self.size, dtype=np.int32), counts_per_row)
+        del rows_term, rows_tf
+        order = np.argsort(terms, kind="stable")
+        terms, docs, tfs = terms[order], docs[order], tfs[order]
+        self.df = np.bincount(terms, minlength=len(vocab)).astype(np.int32)
+        self.offsets = np.concatenate([[0], np.cumsum(self.df)]).astype(np.int64)
+        avg = float(lengths.mean()) if self.size else 1.0
+        norm = K1 * (1 - B + B * lengths[docs] / max(avg, 1e-9))
+        self.post_doc = docs
+        # Per-posting BM25 term weight, so a query only multiplies by idf.
+        self.post_w = (tfs * (K1 + 1) / (tfs + norm)).astype(np.float32)
+        self.idf_all = np.log(1 + (self.size - self.df + 0.5) / (self.df + 0.5)).astype(np.float32)
+        self._suggestions: list[str] = []
+
+    # -- terms ---------------------------------------------------------------
+    def term_id(self, token: str) -> int | None:
+        return self.vocab.get(token)
+
+    def bigram_ids(self, text: str) -> list[int]:
+        return [t for g in dict.fromkeys(bigrams(text)) if (t := self.vocab.get(BIGRAM_PREFIX + g)) is not None]
+
+    def knows(self, token: str) -> bool:
+        return token.lower() in self.vocab or (BIGRAM_PREFIX + token) in self.vocab
+
+    def idf(self, term: int) -> float:
+        return float(self.idf_all[term])
+
+    # -- scoring -------------------------------------------------------------
+    @property
+    def max_idf(self) -> float:
+        return float(np.log(1 + (self.size + 0.5) / 0.5))
+
+    def score(self, concepts: Sequence[Concept], bigram_terms: Sequence[int], mask: np.ndarray | None,
+              unknown_bigrams: int = 0, bigram_weight: float = 0.35) -> tuple[np.ndarray, np.ndarray]:
+        """Return (BM25 score, coverage) per clause.
+
+        Coverage is the idf-weighted share of the query a clause says: by concepts
+        (a word or any of its synonyms), or by character bigrams when that is higher,
+        which is what lets a query with one wrong character still pass. The
+        relevance bar is set on coverage, not on the unbounded BM25 score.
+        """
+        doc_parts, weight_parts = [], []
+        cover = np.zeros(self.size, dtype=np.float32)
+        total_idf = 0.0
+        for concept in concepts:
+            total_idf += concept.idf
+            present: list[np.ndarray] = []
+            for term, weight in concept.terms:
+                lo, hi = self.offsets[term], self.offsets[term + 1]
+                docs = self.post_doc[lo:hi]
+                doc_parts.append(docs)
+                weight_parts.append(self.post_w[lo:hi] * (self.idf_all[term] * weight))
+                present.append(docs)
+            if present:
+                hit_docs = np.unique(np.concatenate(present)) if len(present) > 1 else present[0]
+                cover[hit_docs] += concept.idf
+            elif concept.fallback:
+                share = np.zeros(self.size, dtype=np.float32)
+                for term in concept.fallback:
+                    lo, hi = self.offsets[term], self.offsets[term + 1]
+                    share[self.post_doc[lo:hi]] += 1.0 / len(concept.fallback)
+                cover += np.where(share >= 0.6, share, 0) * concept.idf
+        bigram_cover = np.zeros(self.size, dtype=np.float32)
+        bigram_total = 0.0
+        for term in bigram_terms:
+            lo, hi = self.offsets[term], self.offsets[term + 1]
+            doc_parts.append(self.post_doc[lo:hi])
+            weight_parts.append(self.post_w[lo:hi] * (self.idf_all[term] * bigram_weight))
+            bigram_cover[self.post_doc[lo:hi]] += self.idf_all[term]
+            bigram_total += float(self.idf_all[term])
+        if bigram_terms:
+            bigram_total += unknown_bigrams * bigram_total / len(bigram_terms)
+        if doc_parts:
+            scores = np.bincount(np.concatenate(doc_parts), weights=np.concatenate(weight_parts),
+                                 minlength=self.size).astype(np.float32)
+        else:
+            scores = np.zeros(self.size, dtype=np.float32)
+        coverage = cover / total_idf if total_idf else cover
+        if bigram_total:
+            coverage = np.maximum(coverage, bigram_cover / bigram_total)
+        if mask is not None:
+            scores = np.where(mask, scores, 0)
+        return scores, coverage
+
+    @staticmethod
+    def top(scores: np.ndarray, k: int) -> np.ndarray:
+        """Indices of the k best positive scores, best first."""
+        positive = np.flatnonzero(scores > 0)
+        if len(positive) > k:
+            part = np.argpartition(-scores[positive], k - 1)[:k]
+            positive = positive[part]
+        return positive[np.argsort(-scores[positive], kind="stable")]
+
+    # -- fuzzy ---------------------------------------------------------------
+    @staticmethod
+    def closest(text: str, choices: Sequence[str], limit: int = 5, cutoff: float = 50.0) -> list[str]:
+        """The choices most like `text`, character by character (no space splitting)."""
+        if not text or not choices:
+            return []
+        found = process.extract(text, choices, scorer=fuzz.partial_ratio, limit=limit * 3, score_cutoff=cutoff)
+        ranked = sorted(found, key=lambda m: (-m[1], len(m[0])))
+        return list(dict.fromkeys(m[0] for m in ranked))[:limit]
+
+    @staticmethod
+    def similarity(a: str, b: str) -> float:
+        return fuzz.ratio(a, b, score_cutoff=0) / 100.0
+
+    @staticmethod
+    def partial_similarity(a: str, b: str) -> float:
+        return fuzz.partial_ratio(a, b, score_cutoff=0) / 100.0

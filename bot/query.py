@@ -1,0 +1,99 @@
+"""Turn the text after `/policy` (or `policybot ask`) into a Query.
+
+Shared by every front end: the first word may name the intent (aliases in
+config/vocabulary.yaml); `in:`/`city:`, `type:` and `year:` filter; a city named
+anywhere in the topic narrows to that city's documents.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from bot.corpus.text import normalize_query_text
+from bot.model import Filters, Query
+from bot.settings import Vocabulary
+
+_FILTER_RE = re.compile(r"(?<!\S)(in|city|doc|type|kind|year|类型|年份|城市|文件)\s*[::]\s*(\S+)", re.I)
+_YEAR_RE = re.compile(r"(?<![\d.])(20\d\d)(?:\s*年)?(?![\d.%])")
+
+
+@dataclass
+class QueryContext:
+    """What the corpus knows that a query may name: regions and documents."""
+
+    regions: dict[str, str] = field(default_factory=dict)  # alias (成都, 成都市) -> region (成都市)
+    documents: dict[str, str] = field(default_factory=dict)  # doc id -> title
+
+    def match_documents(self, text: str) -> tuple[str, ...]:
+        text = text.lower()
+        return tuple(d for d, title in self.documents.items() if text in d.lower() or text in title)
+
+
+def region_aliases(region: str) -> list[str]:
+    """`成都市` is also `成都`; `黔东南苗族侗族自治州` is also `黔东南`."""
+    aliases = [region]
+    short = re.sub(r"(市|省|自治州|州|盟|地区)$", "", region)
+    if len(short) >= 2:
+        aliases.append(short)
+    if m := re.match(r"^(.{2,3}?)[\u4e00-\u9fff]*族.*自治州$", region):
+        aliases.append(m.group(1))
+    return aliases
+
+
+def parse_query(text: str, vocabulary: Vocabulary, context: QueryContext, *, max_chars: int = 500) -> Query:
+    """Parse one query text.
+
+    A text over `max_chars` gives a Query with `error="too_long"`; an empty one, help.
+    """
+    raw = text.strip()
+    if len(raw) > max_chars:
+        return Query(raw=raw[:max_chars], intent="help", topic="", error="too_long")
+    normalized = normalize_query_text(raw)
+    if not normalized:
+        return Query(raw=raw, intent="help", topic="")
+    first, _, rest = normalized.partition(" ")
+    intent = vocabulary.intent_of(first)
+    if intent is None and len(normalized.split()) == 1 and (m := re.match(r"^(\S+?)[::](\S.*)$", normalized)):
+        intent = vocabulary.intent_of(m.group(1))  # `目标:研发` reads as `目标 研发`
+        rest = m.group(2) if intent else rest
+    if intent is None:
+        intent, rest = "search", normalized
+    topic = rest.strip()
+
+    regions: list[str] = []
+    doc_ids: list[str] = []
+    kind = None
+    year = None
+    for key, value in _FILTER_RE.findall(topic):
+        key = key.lower()
+        if key in ("in", "city", "城市", "doc", "文件"):
+            if value in context.regions:
+                regions.append(context.regions[value])
+            else:
+                doc_ids.extend(context.match_documents(value))
+                if not doc_ids:
+                    regions.append(value)  # unknown city: filters to nothing, and says so
+        elif key in ("type", "kind", "类型"):
+            kind = value
+        elif key in ("year", "年份") and value.rstrip("年").isdigit():
+            year = int(value.rstrip("年"))
+    topic = _FILTER_RE.sub(" ", topic)
+
+    if intent in ("target", "lead-unit", "search"):
+        for alias in sorted(context.regions, key=len, reverse=True):
+            if alias in topic:
+                regions.append(context.regions[alias])
+                topic = topic.replace(alias, " ")
+    horizon_year = None
+    if intent == "target" and (m := _YEAR_RE.search(topic)):
+        horizon_year = int(m.group(1))
+        topic = topic[:m.start()] + " " + topic[m.end():]
+    topic = re.sub(r"\s+", " ", topic).strip(" ,。?!、")
+    return Query(
+        raw=raw,
+        intent=intent,
+        topic=topic,
+        filters=Filters(regions=tuple(dict.fromkeys(regions)), doc_ids=tuple(dict.fromkeys(doc_ids)),
+                        kind=kind, year=year),
+        horizon_year=horizon_year,
+    )
