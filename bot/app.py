@@ -153,7 +153,7 @@ def handle_error(error: Exception, body: dict, context, response: BoltResponse |
     return None
 
 
-def build_services(settings: Settings, *, progress: bool = False) -> Services:
+def build_services(settings: Settings, *, progress=None) -> Services:
     """Load, index and warm the corpus, open the store: everything before the first request."""
     engine = PolicyEngine.from_settings(settings, progress=progress)
     engine.warm()

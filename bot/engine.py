@@ -59,6 +59,15 @@ class Snapshot:
     topics: list[str] = field(default_factory=list)
     target_mask: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))
     task_mask: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))
+    word_shapes: dict[tuple[int, str], list[str]] = field(default_factory=dict)  # for typo repair
+
+    def near_word(self, text: str) -> str | None:
+        """A corpus word that differs from `text` by one character (`专精特心` → `专精特新`)."""
+        for key in ((len(text), text[:2]), (len(text), text[-2:])):
+            for word in self.word_shapes.get(key, ()):
+                if sum(a != b for a, b in zip(word, text)) == 1:
+                    return word
+        return None
 
     @classmethod
     def build(cls, load: CorpusLoad, segmenter: Segmenter,
@@ -80,6 +89,10 @@ class Snapshot:
         topics = [c.heading for c in clauses if c.heading and len(c.heading) <= 30]
         topics += [t.metric for c in clauses for t in c.targets if 2 <= len(t.metric) <= 30]
         snap.topics = list(dict.fromkeys(topics))
+        for word in index.vocab:
+            if 3 <= len(word) <= 10 and "\u4e00" <= word[0] <= "\u9fff" and "\u4e00" <= word[-1] <= "\u9fff":
+                snap.word_shapes.setdefault((len(word), word[:2]), []).append(word)
+                snap.word_shapes.setdefault((len(word), word[-2:]), []).append(word)
         snap.target_mask = np.fromiter((bool(c.targets) or c.is_goal_section for c in clauses), bool, len(clauses))
         snap.task_mask = np.fromiter((bool(c.units) for c in clauses), bool, len(clauses))
         return snap
@@ -119,7 +132,11 @@ class PolicyEngine:
     def _cache_key(self) -> str:
         digest = hashlib.sha256(CACHE_VERSION.encode())
         digest.update(self.segmenter.backend.encode())
-        for path in (self.settings.user_dictionary, Path(__file__).with_name("settings.py")):
+        # The code that parses and indexes is part of the key: a new version rebuilds.
+        package = Path(__file__).parent
+        code = sorted(package.glob("corpus/*.py")) + [package / n for n in ("engine.py", "index.py", "segment.py",
+                                                                            "model.py")]
+        for path in [self.settings.user_dictionary] + code:
             digest.update(path.read_bytes() if path.is_file() else b"")
         digest.update(repr(self.vocabulary.synonyms).encode())
         for path in list_corpus_files(self.settings.corpus_dir):
@@ -264,7 +281,7 @@ class PolicyEngine:
         if multi:
             words = multi
         words = list(dict.fromkeys(words))
-        maximal = [w for w in words if not any(w != o and w in o for o in words)]
+        maximal = self._repair_typos(snap, [w for w in words if not any(w != o and w in o for o in words)], topic)
         concepts: list[Concept] = []
         marks: list[str] = []
         for word in maximal:
@@ -277,6 +294,7 @@ class PolicyEngine:
                     terms.append((tid, weight))
                     marks.append(alt)
             fallback: tuple[int, ...] = ()
+            partial = False
             if terms:
                 idf = max(index.idf(t) for t, _ in terms[:1]) if terms[0][1] == 1.0 else index.idf(terms[0][0])
             else:
@@ -284,12 +302,37 @@ class PolicyEngine:
                 terms = [(t, 0.6) for t in part_ids if t is not None]
                 marks.extend(p for p, t in zip(parts, part_ids) if t is not None)
                 fallback = tuple(index.bigram_ids(word))
+                partial = True
                 # A word the corpus never uses is the most specific part of the query.
                 idf = float(np.mean([index.idf(t) for t in fallback])) if fallback else index.max_idf
-            concepts.append(Concept(word, tuple(terms), fallback, idf))
+            concepts.append(Concept(word, tuple(terms), fallback, idf, partial=partial,
+                                    bigram_count=len(set(bigrams(word)))))
         bigram_terms = index.bigram_ids(topic)
         unknown = len(set(bigrams(topic))) - len(bigram_terms)
         return concepts, bigram_terms, marks, unknown
+
+    @staticmethod
+    def _repair_typos(snap: Snapshot, words: list[str], topic: str) -> list[str]:
+        """Replace a word the corpus never uses by a corpus word one character away.
+
+        A wrong character usually splits a term (`专精特心` → 专精 + 特心), so the
+        unknown piece is tried alone and joined to each neighbour as it stands in the query.
+        """
+        index = snap.index
+        out = list(words)
+        for i, word in enumerate(words):
+            if index.term_id(word.lower()) is not None or not "\u4e00" <= word[0] <= "\u9fff":
+                continue
+            tries = [(i, i, word)]
+            if i > 0 and words[i - 1] + word in topic:
+                tries.append((i - 1, i, words[i - 1] + word))
+            if i + 1 < len(words) and word + words[i + 1] in topic:
+                tries.append((i, i + 1, word + words[i + 1]))
+            for lo, hi, text in tries:
+                if len(text) >= 3 and (fixed := snap.near_word(text)):
+                    out[lo:hi + 1] = [fixed] + [""] * (hi - lo)
+                    break
+        return [w for w in dict.fromkeys(out) if w]
 
     def _mask(self, snap: Snapshot, docs_allowed: list[int], base: np.ndarray | None) -> np.ndarray:
         mask = np.isin(snap.clause_doc, np.asarray(docs_allowed, dtype=np.int32))

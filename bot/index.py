@@ -29,6 +29,8 @@ class Concept:
     terms: tuple[tuple[int, float], ...]  # (term id, weight): the word, its synonyms
     fallback: tuple[int, ...] = ()  # bigram term ids, for a word the corpus never uses
     idf: float = 1.0
+    partial: bool = False  # terms are only parts of the word: they rank, but do not prove it is said
+    bigram_count: int = 0  # bigrams the word has, known to the corpus or not
 
 
 def clause_index_text(clause: Clause) -> str:
@@ -117,14 +119,14 @@ class ClauseIndex:
                 doc_parts.append(docs)
                 weight_parts.append(self.post_w[lo:hi] * (self.idf_all[term] * weight))
                 present.append(docs)
-            if present:
+            if present and not concept.partial:
                 hit_docs = np.unique(np.concatenate(present)) if len(present) > 1 else present[0]
                 cover[hit_docs] += concept.idf
             elif concept.fallback:
                 share = np.zeros(self.size, dtype=np.float32)
                 for term in concept.fallback:
                     lo, hi = self.offsets[term], self.offsets[term + 1]
-                    share[self.post_doc[lo:hi]] += 1.0 / len(concept.fallback)
+                    share[self.post_doc[lo:hi]] += 1.0 / max(concept.bigram_count, len(concept.fallback))
                 cover += np.where(share >= 0.6, share, 0) * concept.idf
         bigram_cover = np.zeros(self.size, dtype=np.float32)
         bigram_total = 0.0
