@@ -67,12 +67,16 @@ class _Builder:
         self.used_ids.add(cid)
         return cid
 
-    def add(self, *, keys, labels, path, heading, text, goal, inherited=(None, None)) -> None:
+    def take_units(self, text: str, labels) -> tuple[str, object]:
+        """Take the responsibility annotation out of a node's text, noting what failed."""
         text, units, raw = extract_units(text, self.convention)
         if raw and units is None:
             self.problems.append(f"unparsed responsibility annotation in {self.ref(labels)}: {raw[:60]}")
         if re.search(r"(责任|牵头|配合)单位\s*[::]", text):
             self.problems.append(f"annotation left in the text of {self.ref(labels)}")
+        return text, units
+
+    def add(self, *, keys, labels, path, heading, text, goal, units=None, inherited=(None, None)) -> None:
         if not text and not heading:
             return
         target_text = text if not heading or heading in text else f"{heading}。{text}"
@@ -104,12 +108,13 @@ class _Builder:
             else:
                 key, label = f"{_LABEL_KEY[node.kind]}{node.number}", node.label
             node_keys, node_labels = keys + [key], labels + [(node.kind, label)]
-            heading, text = split_heading(node.text)
+            body, units = self.take_units(node.text, node_labels)
+            heading, text = split_heading(body)
             node_goal = goal or bool(heading and _GOAL_HEADING.search(heading))
             if node.children:
                 if text and text != heading:
                     self.add(keys=node_keys, labels=node_labels, path=path, heading=heading, text=text,
-                             goal=node_goal, inherited=inherited)
+                             goal=node_goal, units=units, inherited=inherited)
                 # A horizon in a section's lead-in (`通过“十四五”时期的不懈奋斗`) holds for its items.
                 found = parse_horizon(text)
                 title = heading or (text[:16] + "…" if len(text) > 16 else text)
@@ -117,7 +122,7 @@ class _Builder:
                           node_goal, found if found[0] else inherited)
             else:
                 self.add(keys=node_keys, labels=node_labels, path=path, heading=heading, text=text,
-                         goal=node_goal, inherited=inherited)
+                         goal=node_goal, units=units, inherited=inherited)
 
 
 def parse_document(raw: str, *, doc_id: str, source: str, content_hash: str,
@@ -152,13 +157,16 @@ def parse_document(raw: str, *, doc_id: str, source: str, content_hash: str,
     outline = parse_outline(body)
     if outline.numbered:
         if outline.preamble:
-            builder.add(keys=["p0"], labels=[("preamble", "前言")], path=[], heading=None,
-                        text=outline.preamble, goal=False)
+            text, units = builder.take_units(outline.preamble, [("preamble", "前言")])
+            builder.add(keys=["p0"], labels=[("preamble", "前言")], path=[], heading=None, text=text, goal=False,
+                        units=units)
         builder.walk(outline.roots, [], [], [], False)
     else:
         for n, paragraph in enumerate(p for p in body_lines if p.strip()):
-            builder.add(keys=[f"p{n + 1}"], labels=[("paragraph", f"第{n + 1}段")], path=[], heading=None,
-                        text=paragraph, goal=bool(_GOAL_HEADING.search(paragraph[:40])))
+            labels = [("paragraph", f"第{n + 1}段")]
+            text, units = builder.take_units(paragraph, labels)
+            builder.add(keys=[f"p{n + 1}"], labels=labels, path=[], heading=None, text=text, units=units,
+                        goal=bool(_GOAL_HEADING.search(paragraph[:40])))
     if not builder.clauses:
         raise DocumentError(source, "no clauses found")
     return Document(

@@ -220,10 +220,11 @@ def extract_units(text: str, convention: str | None) -> tuple[str, Units | None,
     """
     m = _ANNOTATION_START.search(text)
     if m:
-        opened = m.group(0)[0] in "((\[【"
+        opened = m.group(0)[0] in "((［[【"
         end = _annotation_end(text, m.end())
         raw = text[m.start():end]
         body = text[m.start() + (1 if opened else 0):end].rstrip(" \n")
+        body = re.sub(r"([::])\s*[))〕]+", r"\1", body)  # `责任单位:)党委…`: a stray closer
         if body.endswith(("〕", "]", "】")) or body.endswith((")", ")")) and body.count("(") < body.count(")"):
             body = body[:-1]  # the annotation's own closer, not the end of 政府(管委会)
         units = _parse_labelled(body, convention)

@@ -1,0 +1,44 @@
+"""Shared fixtures: the real seeds, settings pointed at temporary folders."""
+from __future__ import annotations
+
+import dataclasses
+import shutil
+from pathlib import Path
+
+import pytest
+
+from bot.engine import PolicyEngine
+from bot.settings import load_settings
+
+ROOT = Path(__file__).resolve().parent.parent
+SEEDS = ROOT / "seeds"
+
+
+@pytest.fixture(scope="session")
+def settings(tmp_path_factory):
+    """Project settings with the index cache in a temporary folder."""
+    base = load_settings(ROOT / "config" / "settings.yaml", env={})
+    return dataclasses.replace(base, cache_dir=tmp_path_factory.mktemp("cache"))
+
+
+@pytest.fixture(scope="session")
+def engine(settings):
+    """One engine over the bundled seeds, shared by read-only tests."""
+    return PolicyEngine.from_settings(settings)
+
+
+@pytest.fixture(scope="session")
+def documents(engine):
+    return {d.id: d for d in engine.documents}
+
+
+@pytest.fixture
+def corpus_copy(tmp_path):
+    """A writable copy of the seeds (documents and sidecars)."""
+    folder = tmp_path / "corpus"
+    shutil.copytree(SEEDS, folder)
+    return folder
+
+
+def engine_for(settings, folder: Path, tmp_path: Path) -> PolicyEngine:
+    return PolicyEngine.from_settings(dataclasses.replace(settings, corpus_dir=folder, cache_dir=tmp_path / "c"))

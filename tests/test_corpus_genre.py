@@ -1,0 +1,126 @@
+"""Documents the seeds do not contain: other numbering, full-width punctuation, front matter,
+annotations on their own line, other encodings. Built for the genre, not the five files."""
+from __future__ import annotations
+
+import pytest
+
+from bot.corpus.clean import clean_text, join_page_markers, repair_ocr, strip_pinyin
+from bot.corpus.reader import decode_bytes, load_corpus
+from bot.corpus.units import extract_units, split_unit_names
+from bot.errors import DocumentError
+
+FULLWIDTH_DOC = """---
+标题: 某某市促进数字经济发展若干措施
+文号: 某府发〔2023〕5号
+发布单位: 某某市人民政府
+发布日期: 2023-03-01
+---
+为加快数字经济发展，制定本措施。
+第一章　总则
+第一条　本措施适用于全市数字经济企业。
+第二条　到2025年，全市数字经济核心产业增加值达到500亿元以上。
+牵头单位：市发展改革委；配合单位：市经济和信息化局、市财政局
+第二章　支持政策
+第三条　对新认定的国家级专精特新“小巨人”企业给予50万元奖励。（市经济和信息化局牵头，市财政局配合）
+"""
+
+
+def _write(folder, name, text, encoding="utf-8"):
+    (folder / name).write_bytes(text.encode(encoding))
+
+
+def test_fullwidth_front_matter_articles_and_own_line_units(tmp_path):
+    _write(tmp_path, "shuzi.md", FULLWIDTH_DOC)
+    load = load_corpus(tmp_path)
+    assert load.errors == ()
+    doc = load.documents[0]
+    assert doc.title == "某某市促进数字经济发展若干措施"
+    assert doc.issuer == "某某市人民政府" and doc.region == "某某市" and doc.date.isoformat() == "2023-03-01"
+    assert doc.doc_number == "某府发〔2023〕5号" and doc.kind == "若干措施"
+    refs = [c.ref for c in doc.clauses]
+    assert refs[1:] == ["《某某市促进数字经济发展若干措施》第一章 第一条", "《某某市促进数字经济发展若干措施》第一章 第二条",
+                        "《某某市促进数字经济发展若干措施》第二章 第三条"]
+    second = doc.clauses[2]
+    assert second.lead_units == ("市发展改革委",) and second.support_units == ("市经济和信息化局", "市财政局")
+    assert second.units_rule == "stated" and "牵头单位" not in second.text
+    assert second.targets[0].value == 500 and second.targets[0].unit == "亿元"
+    third = doc.clauses[3]
+    assert third.lead_units == ("市经济和信息化局",) and third.support_units == ("市财政局",)
+
+
+def test_gb18030_and_big5_are_decoded(tmp_path):
+    text = "关于推进科技创新的实施意见\n一、总体要求\n(一)主要目标。到2025年,高新技术企业达到100家。\n"
+    _write(tmp_path, "gb.txt", text, "gb18030")
+    _write(tmp_path, "big5.txt", text.replace("关于推进科技创新的实施意见", "關於推進科技創新的實施意見")
+           .replace("总体要求", "總體要求").replace("主要目标", "主要目標").replace("高新技术企业达到", "高新技術企業達到"),
+           "big5")
+    load = load_corpus(tmp_path)
+    assert load.errors == ()
+    titles = sorted(d.title for d in load.documents)
+    assert titles == ["关于推进科技创新的实施意见", "关于推进科技创新的实施意见"]
+    for doc in load.documents:
+        assert doc.clauses[0].targets[0].value == 100
+
+
+def test_bad_files_are_reported_and_skipped(tmp_path):
+    _write(tmp_path, "good.txt", "关于某事的通知\n一、要求\n做好某项工作。\n")
+    (tmp_path / "binary.txt").write_bytes(b"\x00\x01\x02garbage")
+    (tmp_path / "empty.txt").write_bytes(b"")
+    (tmp_path / "latin.txt").write_bytes("caf\xe9 \xe0 la cr\xe8me".encode("latin-1"))
+    _write(tmp_path, "badmeta.md", "---\ntitle: [unclosed\n---\n正文。\n")
+    load = load_corpus(tmp_path)
+    assert [d.source for d in load.documents] == ["good.txt"]
+    assert sorted(e.source for e in load.errors) == ["badmeta.md", "binary.txt", "empty.txt", "latin.txt"]
+    assert all(e.reason for e in load.errors)
+
+
+def test_decode_rejects_non_text():
+    with pytest.raises(DocumentError):
+        decode_bytes(bytes(range(128, 256)) * 4, "x.txt")
+
+
+def test_numbering_levels_and_circled_items(tmp_path):
+    text = ("关于加快建设创新平台的实施方案\n一、主要任务\n(一)建设平台\n1.建设实验室。新建重点实验室3个以上。\n"
+            "(1)完善设施。\n(2)引进团队。\n2.建设中心。\n①第一项工作。\n②第二项工作。\n二、保障措施\n加强领导。\n")
+    _write(tmp_path, "plan.txt", text)
+    doc = load_corpus(tmp_path).documents[0]
+    assert [c.ref.split("》")[1] for c in doc.clauses] == [
+        "一、(一) 1.", "一、(一) 1. (1)", "一、(一) 1. (2)", "一、(一) 2.", "一、(一) 2. ①", "一、(一) 2. ②", "二、"]
+    assert doc.clauses[0].targets[0].value == 3
+
+
+def test_units_forms():
+    text, units, _ = extract_units("开展试点。(牵头单位:市科技局;配合单位:市财政局、市教育局)", None)
+    assert text == "开展试点。" and units.lead == ("市科技局",) and units.support == ("市财政局", "市教育局")
+    _, units, _ = extract_units("开展试点。(市科技局牵头,市财政局、市教育局配合)", None)
+    assert units.lead == ("市科技局",) and units.support == ("市财政局", "市教育局")
+    _, units, _ = extract_units("开展试点。(责任单位:市科技局(牵头)、市财政局)", None)
+    assert units.lead == ("市科技局",) and units.support == ("市财政局",) and units.rule == "stated"
+    _, units, _ = extract_units("开展试点。(责任单位:市科技局、市财政局)", None)
+    assert units.rule == "first-listed" and units.lead == ("市科技局",)
+
+
+def test_unit_name_splitting():
+    assert split_unit_names("市文体广电旅游局市科技局") == ["市文体广电旅游局", "市科技局"]
+    assert split_unit_names("各县(区)政府(管委会)、经开区") == ["各县(区)政府(管委会)", "经开区"]
+    assert split_unit_names("党委(工委)政府(管委会)") == ["党委(工委)", "政府(管委会)"]
+    assert split_unit_names(")市科技局〕") == ["市科技局"]
+
+
+def test_cleaning_helpers():
+    assert strip_pinyin("中國共產(chǎn)黨") == "中國共產黨"
+    assert strip_pinyin("协议第六版(IPv6)") == "协议第六版(IPv6)"
+    assert repair_ocr("科技型中小企业IOO家,3.O版本,(-)布局") == "科技型中小企业100家,3.0版本,(一)布局"
+    lines = ["正文开头" + "甲" * 40, "2、接着写完。", "乙" * 45, "3、继续。", "丙" * 45 + "。", "4、新一段。"]
+    joined, ok = join_page_markers(lines)
+    assert ok and joined[0].endswith("接着写完。") and "3、" not in "".join(joined)
+    real_list = ["一、任务", "1、第一项。", "2、第二项。", "3、第三项。"]
+    assert join_page_markers(real_list) == (real_list, False)
+
+
+def test_clutter_lines_removed():
+    raw = ("您当前的位置是:首页 » 政务公开\n字号:[大][中][小] 我要打印 关闭\n关于某事的通知\n"
+           "一、总体要求\n做好工作。\n发布时间:2023-05-06\n责任编辑:张三\n相关信息\n12\n")
+    cleaned = clean_text(raw)
+    assert cleaned.lines == ["关于某事的通知", "一、总体要求", "做好工作。"]
+    assert cleaned.hints["date"] == "2023-05-06"
