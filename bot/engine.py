@@ -232,7 +232,7 @@ class PolicyEngine:
 
     def answer(self, query: Query, *, limit: int | None = None, offset: int = 0) -> Answer:
         snap = self.snapshot
-        limit = max(1, min(limit or self.settings.default_limit, self.settings.max_limit))
+        limit = max(1, limit or self.settings.default_limit)  # front ends cap it to what they can show
         offset = max(0, offset)
         if query.error or query.intent not in TASK_INTENTS + ("unit", "docs"):
             return Answer(query, (), matched=query.error is None)

@@ -1,0 +1,94 @@
+"""The command line: readable answers, the JSON contract, docs, check, config errors."""
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+import sys
+
+from bot.cli import main
+from tests.conftest import ROOT
+
+KEYS = {"id", "doc_id", "doc_title", "issuer", "region", "date", "path", "heading", "ref", "text", "excerpt",
+        "score", "lead_units", "support_units", "units_rule", "targets"}
+TARGET_KEYS = {"sentence", "metric", "value", "unit", "comparator", "horizon"}
+
+
+def run_cli(*args, stdin=""):
+    proc = subprocess.run([sys.executable, "-m", "bot.cli", *args], input=stdin, capture_output=True, text=True,
+                          cwd=ROOT, timeout=120)
+    return proc.returncode, proc.stdout, proc.stderr
+
+
+def test_ask_json_lines_contract(tmp_path):
+    code, out, _ = run_cli("ask", "--json", "--limit", "2", "-",
+                           stdin="target 新增市级平台\nunit 市金融工作局\n\n量子引力波探测\n")
+    assert code == 0
+    lines = [json.loads(line) for line in out.splitlines()]
+    assert [line["intent"] for line in lines] == ["target", "unit", "search"]
+    for line in lines:
+        assert set(line) == {"query", "intent", "topic", "matched", "results"}
+        for result in line["results"]:
+            assert set(result) == KEYS
+            assert all(set(t) == TARGET_KEYS for t in result["targets"])
+    assert lines[0]["results"][0]["ref"] == "《关于进一步增强协同创新发展能力行动计划》二、(二) 5."
+    assert lines[0]["results"][0]["targets"][0] == {"sentence": "新增市级平台5家以上。", "metric": "新增市级平台",
+                                                    "value": 5.0, "unit": "家", "comparator": "以上",
+                                                    "horizon": None}
+    assert lines[2]["matched"] is False and lines[2]["results"] == []
+
+
+def test_ask_readable(capsys):
+    out = io.StringIO()
+    assert main(["ask", "lead-unit 科技成果转化示范区"], out=out) == 0
+    text = out.getvalue()
+    assert "二、(五) 10." in text and "牵头单位: 市科技局" in text and "【" in text
+
+
+def test_docs_and_check():
+    out = io.StringIO()
+    assert main(["docs"], out=out) == 0
+    assert out.getvalue().count("条款") == 5
+    out = io.StringIO()
+    assert main(["check"], out=out) == 0
+    assert "SKIPPED" not in out.getvalue()
+
+
+def test_corpus_override_and_bad_document(tmp_path):
+    (tmp_path / "ok.txt").write_text("关于某事的通知\n一、要求\n做好人才工作。\n", encoding="utf-8")
+    (tmp_path / "bad.txt").write_bytes(b"\x00\x01")
+    out = io.StringIO()
+    assert main(["check", "--corpus", str(tmp_path)], out=out) == 1
+    assert "bad.txt: SKIPPED" in out.getvalue() and "ok.txt: ok" in out.getvalue()
+    out = io.StringIO()
+    assert main(["ask", "--corpus", str(tmp_path), "人才"], out=out) == 0
+    assert "做好" in out.getvalue()
+
+
+def test_bad_config_names_file_and_key(tmp_path, capsys):
+    config = tmp_path / "config"
+    config.mkdir()
+    (config / "settings.yaml").write_text(
+        "search:\n  default_limit: many\ndigests:\n  schedules:\n    - channel: C1\n      cron: '99 * * * *'\n",
+        encoding="utf-8")
+    code = main(["check", "--config", str(config / "settings.yaml")])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "settings.yaml: key 'search.default_limit'" in err
+    assert "key 'digests.schedules[0].cron'" in err
+    assert "Traceback" not in err
+    (config / "settings.yaml").write_text("search: [unclosed\n", encoding="utf-8")
+    assert main(["check", "--config", str(config / "settings.yaml")]) == 2
+    assert "not valid YAML" in capsys.readouterr().err
+
+
+def test_core_knows_nothing_of_slack():
+    """Imports flow one way: handlers -> bot core; only bot/app.py and bot/server.py know Slack."""
+    for path in (ROOT / "bot").rglob("*.py"):
+        if path.name in ("app.py", "server.py", "scheduler.py", "digest.py"):
+            continue
+        text = path.read_text(encoding="utf-8")
+        assert "slack_bolt" not in text and "import handlers" not in text and "from handlers" not in text, path
+    for path in (ROOT / "bot").rglob("*.py"):
+        if path.name != "segment.py":
+            assert "import jieba" not in path.read_text(encoding="utf-8"), path
