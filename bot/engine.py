@@ -334,7 +334,9 @@ class PolicyEngine:
                     break
         return [w for w in dict.fromkeys(out) if w]
 
-    def _mask(self, snap: Snapshot, docs_allowed: list[int], base: np.ndarray | None) -> np.ndarray:
+    def _mask(self, snap: Snapshot, docs_allowed: list[int], base: np.ndarray | None) -> np.ndarray | None:
+        if len(docs_allowed) == len(snap.documents):
+            return base  # no filter: skip a pass over every clause
         mask = np.isin(snap.clause_doc, np.asarray(docs_allowed, dtype=np.int32))
         return mask & base if base is not None else mask
 
@@ -345,7 +347,7 @@ class PolicyEngine:
         if not query.topic:
             if query.intent == "search":
                 return []
-            positions = np.flatnonzero(mask)  # `target 成都 2025`: every target of the filter
+            positions = np.flatnonzero(mask if mask is not None else np.ones(snap.index.size, bool))
             hits = [self._hit(snap, int(p), 1.0, [], query) for p in positions]
             return [h for h in hits if h is not None]
         concepts, bigram_terms, marks, unknown = self._concepts(snap, query.topic)

@@ -50,7 +50,7 @@ class Segmenter:
 
             tokenizer = rjieba.Jieba()
             for word, freq in self._user_words:
-                tokenizer.add_word(word, freq)
+                tokenizer.add_word(word, freq, None)
             self._cut = lambda text: tokenizer.cut_for_search(text, True)
         else:
             import jieba
