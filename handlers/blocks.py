@@ -111,11 +111,14 @@ def pack_value(data: dict[str, Any], limit: int = MAX_VALUE) -> str:
     """Serialise a button value as JSON of at most `limit` characters.
 
     Lists (clause ids) are shortened from the end first, then the query text `q`.
+    `&`, `<` and `>` are written as JSON escapes, so no Slack control sequence appears
+    anywhere in a payload, not even in a value nobody sees; `json.loads` restores them.
     """
     data = dict(data)
 
     def dump() -> str:
-        return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+        text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+        return text.replace("&", "\\u0026").replace("<", "\\u003c").replace(">", "\\u003e")
 
     value = dump()
     for key in list(data):
@@ -270,9 +273,14 @@ def render_hit(hit: Hit, number: int, *, query: Query, offset: int, share: bool,
 def render_comparison(hits: Sequence[Hit]) -> list[Block]:
     """Lay the targets of a `target` answer out as rows: city · metric | value · horizon."""
     rows = []
+    seen = set()
     for hit in hits:
         for t in hit.targets or hit.clause.targets:
-            rows.append((hit.document.region or s.UNKNOWN_REGION, t))
+            region = hit.document.region or s.UNKNOWN_REGION
+            key = (region, t.metric, t.figure, t.comparator, t.horizon)
+            if key not in seen:  # a communiqué often repeats its decision's targets word for word
+                seen.add(key)
+                rows.append((region, t))
     if not rows:
         return []
     rows = rows[:COMPARISON_ROWS]
@@ -510,9 +518,9 @@ def split_text(text: str, limit: int) -> list[str]:
 
 def render_shared(hit: Hit, user_id: str, query: Query | None) -> Message:
     """Render one result for everyone in the channel, saying who shared it."""
-    user = user_id if _is_slack_id(user_id) else "someone"
-    by = (s.SHARED_BY.format(user=user, query=f"`{plain(query.raw, 300)}`") if query is not None
-          else s.SHARED_BY_NO_QUERY.format(user=user))
+    who = f"<@{user_id}>" if _is_slack_id(user_id) else s.SOMEONE
+    by = (s.SHARED_BY.format(who=who, query=f"`{plain(query.raw, 300)}`") if query is not None
+          else s.SHARED_BY_NO_QUERY.format(who=who))
     fake_query = query or Query(raw="", intent="search", topic="")
     blocks = [context(by)] + render_hit(hit, 1, query=fake_query, offset=0, share=False, buttons=False)
     # The number "1." is meaningless outside the original list; drop it from the title.
