@@ -25,6 +25,8 @@ from handlers import strings as s
 
 # Subcommands served by the digest module (subscriptions, digests, reload).
 DIGEST_INTENTS = frozenset({"subscribe", "unsubscribe", "subscriptions", "digest", "reload"})
+# `unit` or `search` with nothing after it has nothing to look for (a bare `target` lists all targets).
+TOPIC_REQUIRED = frozenset({"unit", "search"})
 REQUEST_LOG = "policybot.requests"
 _COMMAND_WORD = re.compile(r"^[A-Za-z][A-Za-z-]*$")
 
@@ -84,16 +86,16 @@ def reply_to(text: str, ctx: PolicyContext) -> Reply:
     if not text:
         return Reply(blocks.render_help(prefix=ctx.prefix, empty=True), intent="help", results=0)
     limit = settings.max_query_chars
-    if len(text) > limit:
-        # Refused before the engine sees it: a huge query is not worth segmenting.
-        return Reply(blocks.render_too_long(len(text), limit, raw=text if ctx.surface == "command" else None,
-                                            prefix=ctx.prefix or s.COMMAND), intent="refused", results=0)
-    query = services.engine.parse(text)
+    echo = text if ctx.surface == "command" else None
+    # Refused before the engine sees it: a huge query is not worth segmenting.
+    query = None if len(text) > limit else services.engine.parse(text)
+    if query is None or query.error == "too_long":
+        return Reply(blocks.render_too_long(len(text), limit, raw=echo, prefix=ctx.prefix or s.COMMAND),
+                     intent="refused", results=0)
     if query.error:
-        return Reply(blocks.render_refusal(s.QUERY_ERROR.format(error=query.error),
-                                           raw=text if ctx.surface == "command" else None,
+        return Reply(blocks.render_refusal(s.QUERY_ERROR.format(error=query.error), raw=echo,
                                            prefix=ctx.prefix or s.COMMAND), intent=query.intent, results=0)
-    if query.intent == "help":
+    if query.intent == "help" or (query.intent in TOPIC_REQUIRED and not query.topic and query.filters.is_empty()):
         return Reply(blocks.render_help(prefix=ctx.prefix), intent="help", results=0)
     if query.intent in DIGEST_INTENTS:
         return Reply(None, intent=query.intent, later=lambda: digest_subcommand(query, ctx))
@@ -102,7 +104,7 @@ def reply_to(text: str, ctx: PolicyContext) -> Reply:
         return Reply(blocks.render_help(prefix=ctx.prefix, unknown=unknown), intent="help", results=0)
     if query.intent == "docs":
         answer = services.engine.answer(query)
-        documents = answer.documents or services.engine.documents
+        documents = answer.documents
         message = blocks.render_docs(documents, query=query, echo=ctx.surface == "command", prefix=ctx.prefix)
         return Reply(message, intent="docs", results=len(documents))
     answer = services.engine.answer(query, limit=settings.default_limit)
