@@ -1,0 +1,27 @@
+"""The Slack app manifest asks for what the app uses, and no more."""
+from __future__ import annotations
+
+from bot.settings import PROJECT_ROOT, load_yaml_file
+
+MANIFEST = load_yaml_file(PROJECT_ROOT / "config" / "slack-manifest.yaml")
+
+
+def test_the_policy_command_has_a_usage_hint_that_works():
+    (command,) = MANIFEST["features"]["slash_commands"]
+    assert command["command"] == "/policy"
+    assert "target 研发" in command["usage_hint"] and "help" in command["usage_hint"]
+
+
+def test_minimal_bot_scopes():
+    assert sorted(MANIFEST["oauth_config"]["scopes"]["bot"]) == sorted(
+        ["commands", "chat:write", "im:history", "app_mentions:read"])
+    assert "user" not in MANIFEST["oauth_config"]["scopes"]
+
+
+def test_events_interactivity_and_socket_mode():
+    settings = MANIFEST["settings"]
+    assert sorted(settings["event_subscriptions"]["bot_events"]) == ["app_home_opened", "app_mention", "message.im"]
+    assert settings["interactivity"]["is_enabled"] is True
+    assert settings["socket_mode_enabled"] is True
+    home = MANIFEST["features"]["app_home"]
+    assert home["home_tab_enabled"] and home["messages_tab_enabled"] and not home["messages_tab_read_only_enabled"]
