@@ -98,6 +98,10 @@ def test_units_forms():
     assert units.lead == ("市科技局",) and units.support == ("市财政局",) and units.rule == "stated"
     _, units, _ = extract_units("开展试点。(责任单位:市科技局、市财政局)", None)
     assert units.rule == "first-listed" and units.lead == ("市科技局",)
+    text, units, _ = extract_units("开展试点。\n牵头单位:市科技局\n配合单位:市财政局、市教育局", None)
+    assert text == "开展试点。" and units.support == ("市财政局", "市教育局")
+    text, units, _ = extract_units("开展试点。【牵头单位】市科技局【配合单位】市财政局", None)
+    assert text == "开展试点。" and units.lead == ("市科技局",) and units.support == ("市财政局",)
 
 
 def test_unit_name_splitting():
@@ -120,7 +124,8 @@ def test_cleaning_helpers():
 
 def test_clutter_lines_removed():
     raw = ("您当前的位置是:首页 » 政务公开\n字号:[大][中][小] 我要打印 关闭\n关于某事的通知\n"
-           "一、总体要求\n做好工作。\n发布时间:2023-05-06\n责任编辑:张三\n相关信息\n12\n")
+           "一、总体要求\n做好工作。\n(此件公开发布)\n抄送:市委办公室\n某某市人民政府办公室 2023年5月6日印发\n"
+           "发布时间:2023-05-06\n责任编辑:张三\n相关信息\n12\n")
     cleaned = clean_text(raw)
     assert cleaned.lines == ["关于某事的通知", "一、总体要求", "做好工作。"]
     assert cleaned.hints["date"] == "2023-05-06"

@@ -12,9 +12,12 @@ _LEAD_LABELS = "牵头单位|牵头部门|主责单位|主办单位|牵头"
 _SUPPORT_LABELS = "配合单位|配合部门|协同单位|协办单位|参与单位|协助单位|配合"
 _RESPONSIBLE_LABELS = "责任单位|责任部门|责任主体|实施单位|承办单位"
 _LABEL_RE = re.compile(rf"({_RESPONSIBLE_LABELS}|{_LEAD_LABELS}|{_SUPPORT_LABELS})\s*[::]")
+_ANNOTATION_LABELS = rf"(?:{_RESPONSIBLE_LABELS}|牵头单位|牵头部门|主责单位|主办单位|配合单位|配合部门|协同单位|协办单位|参与单位)"
+# `(责任单位:…)`, `责任单位:…`, `【牵头单位】…`, `[责任单位]:…`
 _ANNOTATION_START = re.compile(
-    rf"[((\[【]?\s*(?:{_RESPONSIBLE_LABELS}|牵头单位|牵头部门|主责单位|主办单位|配合单位|配合部门|协同单位|协办单位|参与单位)\s*[::]"
+    rf"(?P<open>[((])?\s*(?:[【\[]{_ANNOTATION_LABELS}[】\]]\s*[::]?|{_ANNOTATION_LABELS}\s*[::])"
 )
+_BRACKET_LABEL = re.compile(rf"[【\[]({_ANNOTATION_LABELS})[】\]]\s*[::]?")
 # Conventions a document states once for all its annotations.
 _CONVENTION_RES = [
     (re.compile(r"(逗号|,)(之?前)(的|面的)?(为|是)牵头(单位|部门)"), "comma"),
@@ -44,13 +47,13 @@ def find_convention(text: str) -> str | None:
     return None
 
 
-def _annotation_end(text: str, start: int) -> int:
+def _annotation_end(text: str, start: int, limit: int) -> int:
     """Return where an annotation starting at `start` ends (exclusive), balancing brackets."""
     depth = 0  # brackets opened inside the annotation, as in 各县(区)
     i = start
-    while i < len(text) and text[i] in " ))〕":  # a stray closer right after the colon
+    while i < limit and text[i] in " ))〕":  # a stray closer right after the colon
         i += 1
-    while i < len(text):
+    while i < limit:
         ch = text[i]
         if ch in "((":
             depth += 1
@@ -61,7 +64,7 @@ def _annotation_end(text: str, start: int) -> int:
         elif ch == "〕" or ch == "\n":
             return i + 1 if ch == "〕" else i
         i += 1
-    return len(text)
+    return limit
 
 
 def _strip_stray(name: str) -> str:
@@ -213,23 +216,27 @@ _TRAILING_ROLES = re.compile(r"[((]([^()()]{2,120}?(?:牵头|\(牵头\))[^()()]*
 
 
 def extract_units(text: str, convention: str | None) -> tuple[str, Units | None, str | None]:
-    """Take a responsibility annotation out of a clause's text.
+    """Take the responsibility annotations out of a clause's text.
+
+    An annotation may close the clause in brackets, stand on its own line, or come
+    as two lines (`牵头单位:…` then `配合单位:…`); all of them are taken out and read together.
 
     Returns:
-        (text without the annotation, the units or None, the raw annotation or None)
+        (text without the annotations, the units or None, the raw annotations or None)
     """
-    m = _ANNOTATION_START.search(text)
-    if m:
-        opened = m.group(0)[0] in "((［[【"
-        end = _annotation_end(text, m.end())
-        raw = text[m.start():end]
-        body = text[m.start() + (1 if opened else 0):end].rstrip(" \n")
+    bodies, raws = [], []
+    while m := _ANNOTATION_START.search(text):
+        following = _ANNOTATION_START.search(text, m.end())
+        end = _annotation_end(text, m.end(), following.start() if following else len(text))
+        raws.append(text[m.start():end])
+        body = _BRACKET_LABEL.sub(r"\1:", text[m.start() + (1 if m.group("open") else 0):end].rstrip(" \n"))
         body = re.sub(r"([::])\s*[))〕]+", r"\1", body)  # `责任单位:)党委…`: a stray closer
         if body.endswith(("〕", "]", "】")) or body.endswith((")", ")")) and body.count("(") < body.count(")"):
             body = body[:-1]  # the annotation's own closer, not the end of 政府(管委会)
-        units = _parse_labelled(body, convention)
-        rest = (text[:m.start()] + text[end:]).strip()
-        return rest, units, raw
+        bodies.append(body.strip().rstrip("。;;"))
+        text = (text[:m.start()].rstrip() + ("\n" if text[end:].strip() else "") + text[end:].lstrip()).strip()
+    if bodies:
+        return text, _parse_labelled(";".join(bodies), convention), " ".join(raws)
     m = _TRAILING_ROLES.search(text)
     if m and (units := _parse_inline_roles(m.group(1))):
         return text[:m.start()].rstrip(), units, m.group(0)
