@@ -129,3 +129,23 @@ def test_clutter_lines_removed():
     cleaned = clean_text(raw)
     assert cleaned.lines == ["关于某事的通知", "一、总体要求", "做好工作。"]
     assert cleaned.hints["date"] == "2023-05-06"
+
+
+def test_covering_notice_with_parts_and_chinese_date():
+    """A 通知 that issues a measures document: signature mid-text, 第X部分, units on their own lines."""
+    from pathlib import Path
+
+    from bot.corpus.reader import load_document
+
+    doc = load_document(Path(__file__).parent / "data" / "covering-notice-with-parts.txt")
+    assert doc.title == "深圳市人民政府办公厅关于印发深圳市促进科技创新若干措施的通知"
+    assert doc.issuer == "深圳市人民政府办公厅" and doc.region == "深圳市" and doc.date.isoformat() == "2023-06-01"
+    assert doc.doc_number == "深府办〔2023〕12号" and doc.kind == "通知"
+    by_ref = {c.ref.split("》")[1]: c for c in doc.clauses}
+    assert set(by_ref) == {"前言", "第一部分 一、(一)", "第一部分 一、(二)", "第一部分 二、(一)", "第二部分 一、"}
+    own_lines = by_ref["第一部分 一、(二)"]
+    assert own_lines.lead_units == ("市工业和信息化局",) and own_lines.support_units == ("市科技创新委", "市财政局")
+    assert "牵头单位" not in own_lines.text
+    assert by_ref["第一部分 二、(一)"].targets[0].metric == "国家级专精特新“小巨人”企业"
+    duty = by_ref["第二部分 一、"]
+    assert duty.lead_units == ("各区政府",) and duty.units_rule == "first-listed"

@@ -18,9 +18,9 @@ _STANDARD_HEADINGS = re.compile(
     r"^(总体要求|指导思想|基本原则|主要目标|发展目标|奋斗目标|工作目标|总体目标|重点任务|主要任务|保障措施|组织保障|"
     r"工作要求|组织实施|实施步骤|工作措施|政策措施|支持措施|适用范围)(?=[^。,,:;\n])"
 )
-_LABEL_KEY = {"chapter": "c", "article": "a", "cn": "", "cn_paren": "", "ar": "", "ar_paren": "n", "circled": "o",
+_LABEL_KEY = {"part": "b", "chapter": "c", "article": "a", "cn": "", "cn_paren": "", "ar": "", "ar_paren": "n", "circled": "o",
               "dash": "d"}
-_SPACED_KINDS = ("ar", "ar_paren", "circled", "dash", "article")
+_SPACED_KINDS = ("ar", "ar_paren", "circled", "dash", "article", "chapter")
 
 
 def split_heading(text: str) -> tuple[str | None, str]:
@@ -35,7 +35,7 @@ def split_heading(text: str) -> tuple[str | None, str]:
         return None, text
     if first[-1] not in "。;:!?" and len(first) <= 60 and (rest.strip() or "," in first or len(first) <= 30):
         return first.rstrip("。"), rest.strip()
-    if m := re.match(r"([^。;:!?]{2,32}?)[。:]", first):
+    if (m := re.match(r"([^。;:!?]{2,32}?)[。:]", first)) and (first[m.end():].strip() or rest.strip()):
         return m.group(1).strip(), text
     if m := _STANDARD_HEADINGS.match(first):
         return m.group(1), text[m.end():].strip()
@@ -54,9 +54,11 @@ class _Builder:
         self.used_ids: set[str] = set()
 
     def ref(self, labels: list[tuple[str, str]]) -> str:
-        out = ""
+        out, previous = "", None
         for kind, label in labels:
-            out += (" " if out and kind in _SPACED_KINDS else "") + label
+            spaced = kind in _SPACED_KINDS or previous in ("part", "chapter", "article")
+            out += (" " if out and spaced else "") + label
+            previous = kind
         return f"《{self.title}》{out}"
 
     def clause_id(self, keys: list[str]) -> str:
@@ -144,6 +146,9 @@ def parse_document(raw: str, *, doc_id: str, source: str, content_hash: str,
     sign_issuer, sign_date = signature(body_lines)
     if sign_date:
         body_lines = body_lines[:-2] if sign_issuer else body_lines[:-1]
+    else:  # a covering notice signs and dates before the document it issues
+        sign_date = next((parse_date(line) for line in body_lines[:15] if len(line) <= 16 and parse_date(line)
+                          and not re.search(r"[,。]", line)), None)
 
     title = str(meta.get("title") or head.title or _fallback_title(body_lines, source))
     issuer = meta.get("issuer") or head.issuer or sign_issuer or cleaned.hints.get("issuer")

@@ -6,6 +6,8 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
+from bot.corpus.text import cn_to_int
+
 KINDS = ("实施意见", "指导意见", "行动计划", "行动方案", "实施方案", "工作方案", "决定", "意见", "公报", "方案", "计划",
          "办法", "通知", "规划", "纲要", "若干措施", "措施", "细则", "条例", "规定", "决议", "报告", "通告", "批复", "函")
 _KIND_RE = re.compile(rf"({'|'.join(KINDS)})$")
@@ -34,8 +36,19 @@ class Head:
     first_line_rest: str | None = None  # body text that shared the title's line
 
 
+_CN_DATE_RE = re.compile(r"([〇零一二三四五六七八九]{4})年([一二三四五六七八九十]{1,3})月([一二三四五六七八九十]{1,3})日")
+
+
+def _cn_date(text: str) -> str:
+    """`二〇二三年六月一日` → `2023年6月1日`: official documents sign dates in Chinese numerals."""
+    def convert(m: re.Match) -> str:
+        year = "".join(str("〇一二三四五六七八九".index(c)) if c != "零" else "0" for c in m.group(1))
+        return f"{year}年{cn_to_int(m.group(2))}月{cn_to_int(m.group(3))}日"
+    return _CN_DATE_RE.sub(convert, text)
+
+
 def parse_date(text: str) -> dt.date | None:
-    m = _DATE_RE.search(text)
+    m = _DATE_RE.search(_cn_date(text))
     if not m:
         return None
     try:
@@ -151,7 +164,7 @@ def signature(lines: list[str]) -> tuple[str | None, dt.date | None]:
     date = None
     issuer = None
     for line in tail:
-        if _DATE_RE.fullmatch(line.strip()):
+        if _DATE_RE.fullmatch(_cn_date(line.strip())):
             date = parse_date(line)
         elif len(line) <= 30 and re.search(rf"{_ORG_END}$", line) and not line.endswith("。"):
             issuer = line

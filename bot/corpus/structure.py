@@ -16,6 +16,7 @@ from bot.corpus.text import cn_to_int, is_cjk
 _CN = "一二三四五六七八九十百零〇"
 # (kind, pattern); the pattern's group 1 is the number.
 _MARKER_PATTERNS = [
+    ("part", re.compile(rf"第([{_CN}]+)部分\s*")),
     ("chapter", re.compile(rf"第([{_CN}]+)章\s*")),
     ("article", re.compile(rf"第([{_CN}\d]+)条\s*")),
     ("cn", re.compile(rf"([{_CN}]+)\s*[、.]\s*")),
@@ -27,7 +28,7 @@ _MARKER_PATTERNS = [
 ]
 # Characters after which a marker may start inside a line.
 _INLINE_BOUNDARY = set("。;!?:)〕」”]")
-_CANDIDATE_START = re.compile(rf"第[{_CN}\d]+[章条]|[{_CN}]+\s*[、.]|\([{_CN}\d]+\)|\d{{1,3}}\s*[.、]|[①-⑳]|——")
+_CANDIDATE_START = re.compile(rf"第[{_CN}]+部分|第[{_CN}\d]+[章条]|[{_CN}]+\s*[、.]|\([{_CN}\d]+\)|\d{{1,3}}\s*[.、]|[①-⑳]|——")
 
 
 @dataclass
@@ -59,6 +60,7 @@ def _number_of(kind: str, raw: str) -> int | None:
 
 def _label(kind: str, number_text: str) -> str:
     return {
+        "part": f"第{number_text}部分",
         "chapter": f"第{number_text}章",
         "article": f"第{number_text}条",
         "cn": f"{number_text}、",

@@ -80,7 +80,9 @@ def _metric(before: str, after: str) -> str:
         if stripped == phrase:
             break
         phrase = stripped
-    phrase = re.sub(r"^(到|至)?20\d\d年(底|末)?|^(力争|努力|确保|实现)", "", phrase).strip(" “”")
+    while (shorter := re.sub(r"^(到|至)?20\d\d年(底|末|前)?|^(力争|努力|确保|实现)", "", phrase)) != phrase:
+        phrase = shorter
+    phrase = phrase.strip(" “”")
     following = re.split(r"[,、。;:(]", after)[0]
     following = re.sub(rf"^({'|'.join(_SUFFIX_COMPARATORS)})", "", following).strip(" “”")
     if following.startswith(("的", "级")):

@@ -78,6 +78,10 @@ def _strip_stray(name: str) -> str:
     return name.strip()
 
 
+def _looks_like_unit(name: str) -> bool:
+    return len(name) <= 20 and (name.endswith(_UNIT_SUFFIXES + ("部门", "单位", "各部门")) or name.startswith("各"))
+
+
 def split_unit_names(text: str) -> list[str]:
     """Split a list of unit names on separators, and where a separator is missing."""
     names: list[str] = []
@@ -212,6 +216,8 @@ def _parse_inline_roles(text: str) -> Units | None:
     return Units(tuple(dict.fromkeys(lead)), tuple(dict.fromkeys(support)), "stated")
 
 
+# `(市科技局、市财政局按职责分工负责)`: responsible units with no lead named.
+_TRAILING_DUTY = re.compile(r"[((]([^()()]{2,100}?)(?:按职责分工|分别)?负责[))]\s*[。]?\s*$")
 _TRAILING_ROLES = re.compile(r"[((]([^()()]{2,120}?(?:牵头|\(牵头\))[^()()]*?)[))]\s*[。]?\s*$")
 
 
@@ -240,4 +246,7 @@ def extract_units(text: str, convention: str | None) -> tuple[str, Units | None,
     m = _TRAILING_ROLES.search(text)
     if m and (units := _parse_inline_roles(m.group(1))):
         return text[:m.start()].rstrip(), units, m.group(0)
+    m = _TRAILING_DUTY.search(text)
+    if m and (names := split_unit_names(m.group(1))) and all(_looks_like_unit(n) for n in names):
+        return text[:m.start()].rstrip(), Units((names[0],), tuple(names[1:]), "first-listed"), m.group(0)
     return text, None, None
