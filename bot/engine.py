@@ -30,6 +30,16 @@ log = logging.getLogger(__name__)
 CACHE_VERSION = "1"
 EXCERPT_CHARS = 200
 TASK_INTENTS = ("target", "lead-unit", "search")
+MAX_CANDIDATES = 400  # ranked clauses kept per query: enough pages, bounded work
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    """A ranked clause before its excerpt is made (only the page shown gets one)."""
+
+    pos: int
+    score: float
+    targets: tuple[Target, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -60,6 +70,7 @@ class Snapshot:
     target_mask: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))
     task_mask: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))
     word_shapes: dict[tuple[int, str], list[str]] = field(default_factory=dict)  # for typo repair
+    all_documents: list[int] = field(default_factory=list)
 
     def near_word(self, text: str) -> str | None:
         """A corpus word that differs from `text` by one character (`专精特心` → `专精特新`)."""
@@ -78,6 +89,7 @@ class Snapshot:
         snap = cls(load.documents, load.errors, index, clauses,
                    np.fromiter((doc_pos[c.doc_id] for c in clauses), dtype=np.int32, count=len(clauses)))
         snap.by_id = {c.id: i for i, c in enumerate(clauses)}
+        snap.all_documents = list(range(len(load.documents)))
         for d in load.documents:
             snap.context.documents[d.id] = d.title
             if d.region:
@@ -241,13 +253,13 @@ class PolicyEngine:
             return Answer(query, (), matched=bool(docs_allowed), total=len(docs_allowed),
                           documents=tuple(snap.documents[i] for i in docs_allowed))
         if query.intent == "unit":
-            ranked = self._rank_units(snap, query, docs_allowed)
+            ranked, marks = self._rank_units(snap, query, docs_allowed), []
         else:
-            ranked = self._rank_clauses(snap, query, docs_allowed)
+            ranked, marks = self._rank_clauses(snap, query, docs_allowed)
         if not ranked:
             return Answer(query, (), matched=False, suggestions=tuple(self._suggest(snap, query)))
-        page = ranked[offset:offset + limit]
-        return Answer(query, tuple(page), matched=True, total=len(ranked), offset=offset)
+        page = tuple(self._hit(snap, c, marks, query) for c in ranked[offset:offset + limit])
+        return Answer(query, page, matched=True, total=len(ranked), offset=offset)
 
     # -- helpers -----------------------------------------------------------------
     def _synonym_map(self) -> dict[str, tuple[str, ...]]:
@@ -260,6 +272,8 @@ class PolicyEngine:
 
     def _allowed_documents(self, snap: Snapshot, query: Query) -> list[int]:
         f = query.filters
+        if f.is_empty():
+            return snap.all_documents
         allowed = []
         for i, d in enumerate(snap.documents):
             if f.regions and d.region not in f.regions:
@@ -340,35 +354,34 @@ class PolicyEngine:
         mask = np.isin(snap.clause_doc, np.asarray(docs_allowed, dtype=np.int32))
         return mask & base if base is not None else mask
 
-    def _rank_clauses(self, snap: Snapshot, query: Query, docs_allowed: list[int]) -> list[Hit]:
+    def _rank_clauses(self, snap: Snapshot, query: Query, docs_allowed: list[int]
+                      ) -> tuple[list[_Candidate], list[str]]:
         base = snap.target_mask if query.intent == "target" else snap.task_mask if query.intent == "lead-unit" \
             else None
         mask = self._mask(snap, docs_allowed, base)
         if not query.topic:
             if query.intent == "search":
-                return []
+                return [], []
             positions = np.flatnonzero(mask if mask is not None else np.ones(snap.index.size, bool))
-            hits = [self._hit(snap, int(p), 1.0, [], query) for p in positions]
-            return [h for h in hits if h is not None]
+            found = (self._candidate(snap, int(p), 1.0, [], query) for p in positions)
+            return [c for c in found if c is not None], []
         concepts, bigram_terms, marks, unknown = self._concepts(snap, query.topic)
         if not concepts and not bigram_terms:
-            return []
+            return [], []
         scores, coverage = snap.index.score(concepts, bigram_terms, mask, unknown)
-        bar = self.settings.min_relevance
-        combined = np.where(coverage >= bar, scores * (0.25 + coverage), 0)
-        top = snap.index.top(combined, 400)
+        combined = np.where(coverage >= self.settings.min_relevance, scores * (0.25 + coverage), 0)
+        top = snap.index.top(combined, MAX_CANDIDATES)
         marks = marks + [c.label for c in concepts]
-        hits = []
-        for pos in top:
-            hit = self._hit(snap, int(pos), float(combined[pos]), marks, query)
-            if hit is not None:
-                hits.append(hit)
-        if query.intent == "target" and hits:
-            best = max(h.score for h in hits)
-            hits = _round_robin_by_document(sorted(hits, key=lambda h: -_target_fit(h, marks, best)))
-        return hits
+        found = (self._candidate(snap, int(pos), float(combined[pos]), marks, query) for pos in top)
+        candidates = [c for c in found if c is not None]
+        if query.intent == "target" and candidates:
+            best = max(c.score for c in candidates)
+            lowered = [m.lower() for m in marks]
+            candidates = _round_robin_by_document(
+                sorted(candidates, key=lambda c: -_target_fit(snap.clauses[c.pos], c, lowered, best)), snap)
+        return candidates, marks
 
-    def _rank_units(self, snap: Snapshot, query: Query, docs_allowed: list[int]) -> list[Hit]:
+    def _rank_units(self, snap: Snapshot, query: Query, docs_allowed: list[int]) -> list[_Candidate]:
         name = query.topic.replace(" ", "")
         if not name:
             return []
@@ -376,42 +389,44 @@ class PolicyEngine:
         matches = [u for u in snap.units if name in u or (len(u) >= 3 and u in name)]
         if not matches:
             matches = [u for u in snap.units if snap.index.similarity(name, u) >= 0.8]
-        hits = []
-        seen = set()
-        for unit in matches:
-            for pos in snap.units[unit]:
-                if pos in seen or int(snap.clause_doc[pos]) not in allowed:
-                    continue
-                seen.add(pos)
-                clause = snap.clauses[pos]
-                lead = any(name in u or u in name for u in clause.lead_units)
-                excerpt = _first_sentences(clause)
-                hits.append(Hit(clause, snap.document(pos), 1.0 if lead else 0.5, excerpt))
-        doc_rank = {d.id: i for i, d in enumerate(snap.documents)}
-        hits.sort(key=lambda h: (doc_rank[h.document.id], -h.score, h.clause.order))
-        return hits
+        positions = {p for unit in matches for p in snap.units[unit] if int(snap.clause_doc[p]) in allowed}
+        candidates = []
+        for pos in positions:
+            lead = any(name in u or u in name for u in snap.clauses[pos].lead_units)
+            candidates.append(_Candidate(pos, 1.0 if lead else 0.5))
+        # By document (corpus order), the tasks it leads first, then in reading order.
+        candidates.sort(key=lambda c: (int(snap.clause_doc[c.pos]), -c.score, snap.clauses[c.pos].order))
+        return candidates
 
-    def _hit(self, snap: Snapshot, pos: int, score: float, marks: list[str], query: Query) -> Hit | None:
-        clause = snap.clauses[pos]
-        document = snap.document(pos)
-        targets: tuple[Target, ...] = ()
-        if query.intent == "target":
-            targets = self._relevant_targets(clause, marks, query)
-            if query.horizon_year and not targets:
-                return None
-            sentences = list(dict.fromkeys(t.sentence for t in targets))
-            excerpt = _clip("".join(sentences)) if sentences else _best_excerpt(clause, marks)
+    def _candidate(self, snap: Snapshot, pos: int, score: float, marks: list[str], query: Query
+                   ) -> _Candidate | None:
+        if query.intent != "target":
+            return _Candidate(pos, score)
+        targets = self._relevant_targets(snap.clauses[pos], marks, query)
+        if query.horizon_year and not targets:
+            return None
+        return _Candidate(pos, score, targets)
+
+    def _hit(self, snap: Snapshot, candidate: _Candidate, marks: list[str], query: Query) -> Hit:
+        """Turn a ranked candidate into a Hit, with the excerpt: done only for the page shown."""
+        clause = snap.clauses[candidate.pos]
+        if query.intent == "unit":
+            excerpt = _first_sentences(clause)
+        elif candidate.targets:
+            excerpt = _clip("".join(dict.fromkeys(t.sentence for t in candidate.targets)))
         else:
             excerpt = _best_excerpt(clause, marks)
-        return Hit(clause, document, score, excerpt, _spans(excerpt, marks), targets)
+        return Hit(clause, snap.document(candidate.pos), candidate.score, excerpt, _spans(excerpt, marks),
+                   candidate.targets)
 
     def _relevant_targets(self, clause: Clause, marks: list[str], query: Query) -> tuple[Target, ...]:
         targets = clause.targets
         if query.horizon_year:
             targets = tuple(t for t in targets if t.due and t.due.year == query.horizon_year
                             or t.horizon and str(query.horizon_year) in t.horizon)
-        if marks:
-            about = tuple(t for t in targets if any(m in t.sentence or m.lower() in t.sentence.lower() for m in marks))
+        if marks and targets:
+            lowered = [m.lower() for m in marks]
+            about = tuple(t for t in targets if _mentions(t.sentence, lowered))
             if about:
                 return about
         return targets
@@ -424,29 +439,34 @@ class PolicyEngine:
         return snap.index.closest(query.topic, snap.topics, limit=5, cutoff=45)
 
 
-def _target_fit(hit: Hit, marks: list[str], best: float) -> float:
+def _mentions(sentence: str, lowered_marks: list[str]) -> bool:
+    sentence = sentence.lower()
+    return any(m in sentence for m in lowered_marks)
+
+
+def _target_fit(clause: Clause, hit: "_Candidate", marks: list[str], best: float) -> float:
     """Rank a target hit higher when its figures, not just its text, are about the topic.
 
     Clause-level BM25 favours short clauses; a long 发展目标 section is still the
     place a reader wants first, so the text score only breaks ties among equals.
     """
-    about = any(m.lower() in t.sentence.lower() for t in hit.targets for m in marks)
+    about = any(_mentions(t.sentence, marks) for t in hit.targets)
     numeric = any(t.value is not None for t in hit.targets)
     return (hit.score / best if best else 0) + (2.0 if about else 0) \
-        + (1.0 if hit.clause.is_goal_section else 0) + (0.5 if numeric else 0)
+        + (1.0 if clause.is_goal_section else 0) + (0.5 if numeric else 0)
 
 
-def _round_robin_by_document(hits: list[Hit]) -> list[Hit]:
+def _round_robin_by_document(candidates: list[_Candidate], snap: Snapshot) -> list[_Candidate]:
     """Best hit of each document first, so cities can be compared side by side."""
-    per_doc: dict[str, list[Hit]] = {}
-    for hit in hits:
-        per_doc.setdefault(hit.document.id, []).append(hit)
-    out: list[Hit] = []
+    per_doc: dict[int, list[_Candidate]] = {}
+    for candidate in candidates:
+        per_doc.setdefault(int(snap.clause_doc[candidate.pos]), []).append(candidate)
+    out: list[_Candidate] = []
     while per_doc:
-        for doc_id in list(per_doc):
-            out.append(per_doc[doc_id].pop(0))
-            if not per_doc[doc_id]:
-                del per_doc[doc_id]
+        for doc in list(per_doc):
+            out.append(per_doc[doc].pop(0))
+            if not per_doc[doc]:
+                del per_doc[doc]
     return out
 
 
