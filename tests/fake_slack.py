@@ -279,18 +279,23 @@ class FakeSlackAPI:
                 auth = self.headers.get("Authorization", "")
                 token = auth[len("Bearer "):] if auth.startswith("Bearer ") else params.get("token")
                 if self.path.startswith("/response/"):
-                    self._response_url(self.path[len("/response/"):], params, token)
+                    kind, name = "response_url", self.path[len("/response/"):]
                 elif self.path.startswith("/api/"):
-                    self._web_api(self.path[len("/api/"):].split("?")[0], params, token)
+                    kind, name = "api", self.path[len("/api/"):].split("?")[0]
                 else:
                     self._send(404, b"not found")
-
-            def _response_url(self, name: str, params: dict, token: str | None) -> None:
+                    return
                 retry_after = fake._take_rate_limit(name)
                 if retry_after is not None:
-                    fake._record(Call("response_url", name, params, token, 429))
-                    self._send(429, b"rate limited", {"Retry-After": str(retry_after)})
-                    return
+                    fake._record(Call(kind, name, params, token, 429))
+                    body = {"ok": False, "error": "ratelimited"} if kind == "api" else b"rate limited"
+                    self._send(429, body, {"Retry-After": str(retry_after)})
+                elif kind == "api":
+                    self._web_api(name, params, token)
+                else:
+                    self._response_url(name, params, token)
+
+            def _response_url(self, name: str, params: dict, token: str | None) -> None:
                 problems = message_problems(params)
                 fake._record(Call("response_url", name, params, token, 400 if problems else 200, problems))
                 if problems:
@@ -299,11 +304,6 @@ class FakeSlackAPI:
                     self._send(200, b"ok")
 
             def _web_api(self, method: str, params: dict, token: str | None) -> None:
-                retry_after = fake._take_rate_limit(method)
-                if retry_after is not None:
-                    fake._record(Call("api", method, params, token, 429))
-                    self._send(429, {"ok": False, "error": "ratelimited"}, {"Retry-After": str(retry_after)})
-                    return
                 if fake.token and token != fake.token:
                     fake._record(Call("api", method, params, token, 401))
                     self._send(200, {"ok": False, "error": "invalid_auth"})

@@ -17,15 +17,12 @@ from fake_slack import BOT_ID, BOT_USER_ID
 from slack_harness import SECRET, TOKEN, running_app
 
 from bot.app import build_services
-from bot.settings import load_settings
 from handlers.blocks import ZWSP
 
 
 @pytest.fixture(scope="module")
-def services(tmp_path_factory):
-    settings = dataclasses.replace(load_settings(), cache_dir=tmp_path_factory.mktemp("cache"),
-                                   admins=frozenset({"U0ADMIN"}))
-    return build_services(settings)
+def services(settings):
+    return build_services(dataclasses.replace(settings, admins=frozenset({"U0ADMIN"})))
 
 
 @pytest.fixture
@@ -324,3 +321,30 @@ def test_one_structured_log_line_per_request_and_no_secrets(running, caplog):
         ("rejected", None, None, 400), ("rejected", None, None, 401)]
     assert lines[0]["results"] == 5 and lines[0]["latency_ms"] >= 0 and lines[0]["error_id"] is None
     assert TOKEN not in caplog.text and SECRET not in caplog.text
+
+
+def test_an_error_after_a_button_is_acknowledged_apologises_on_the_response_url(running, services, monkeypatch):
+    def broken(clause_id):
+        raise KeyError(clause_id)
+
+    monkeypatch.setattr(services.engine, "clause", broken)
+    sent, name = running.slack.block_action("full_clause", "zigong-2021-innovation-decision#5.13")
+    assert sent.status == 200
+    apology = running.fake.wait_for_call(name)[0].params
+    assert apology["response_type"] == "ephemeral" and "error id" in apology["text"]
+
+
+def test_an_answer_slower_than_the_ack_budget_is_acknowledged_first_then_sent(running, services, monkeypatch):
+    answer = services.engine.answer
+
+    def slow(*args, **kwargs):
+        time.sleep(2.3)  # past the 2 s budget for answering inside the acknowledgement
+        return answer(*args, **kwargs)
+
+    monkeypatch.setattr(services.engine, "answer", slow)
+    started = time.monotonic()
+    sent, name = running.slack.command("search 人才飞地")
+    assert time.monotonic() - started < 3.0
+    assert sent.json()["text"] == "Working on it…"
+    later = running.fake.wait_for_call(name)[0].params
+    assert later["response_type"] == "ephemeral" and "人才飞地" in readable(later)

@@ -5,7 +5,6 @@ signs them, and what reaches the fake is what a user would see.
 """
 from __future__ import annotations
 
-import dataclasses
 import json
 import os
 import socket
@@ -22,14 +21,12 @@ from slack_harness import SECRET, TOKEN, running_app
 
 from bot.app import SlackEnvironment, build_services, create_app
 from bot.errors import ConfigError
-from bot.settings import load_settings
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture(scope="module")
-def services(tmp_path_factory):
-    settings = dataclasses.replace(load_settings(), cache_dir=tmp_path_factory.mktemp("cache"))
+def services(settings):
     return build_services(settings)
 
 

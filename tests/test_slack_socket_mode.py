@@ -5,7 +5,6 @@ for each envelope, so a recording client stands in for the connection.
 """
 from __future__ import annotations
 
-import dataclasses
 import json
 import time
 
@@ -16,7 +15,6 @@ from slack_sdk.socket_mode.request import SocketModeRequest
 from slack_harness import TOKEN
 
 from bot.app import build_services, create_app
-from bot.settings import load_settings
 
 
 class RecordingSocket:
@@ -31,8 +29,8 @@ class RecordingSocket:
 
 
 @pytest.fixture(scope="module")
-def services(tmp_path_factory):
-    return build_services(dataclasses.replace(load_settings(), cache_dir=tmp_path_factory.mktemp("cache")))
+def services(settings):
+    return build_services(settings)
 
 
 @pytest.fixture
