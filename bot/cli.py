@@ -36,6 +36,8 @@ def _progress(label: str) -> Callable[[int, int], None]:
 
     def log_line(done: int, total: int) -> None:
         now = time.monotonic()
+        if total < 1000:
+            return  # a small corpus is done before a line would help
         if done >= total or now - last["t"] > 2:
             last["t"] = now
             log.info("%s: %d/%d", label, done, total)

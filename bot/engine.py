@@ -7,6 +7,7 @@ always sees one consistent corpus.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import logging
 import pickle
 import re
@@ -262,6 +263,18 @@ class PolicyEngine:
         return Answer(query, page, matched=True, total=len(ranked), offset=offset)
 
     # -- helpers -----------------------------------------------------------------
+    def _translate_phrases(self, topic: str) -> str:
+        """Replace a multi-word English synonym (`technology transfer`) by its Chinese term."""
+        lowered = topic.lower()
+        for group in self.vocabulary.synonyms:
+            chinese = next((w for w in group if not w.isascii()), None)
+            for member in group:
+                if chinese and " " in member and member.lower() in lowered:
+                    start = lowered.index(member.lower())
+                    topic = topic[:start] + chinese + topic[start + len(member):]
+                    lowered = topic.lower()
+        return topic
+
     def _synonym_map(self) -> dict[str, tuple[str, ...]]:
         out: dict[str, tuple[str, ...]] = {}
         for group in self.vocabulary.synonyms:
@@ -290,7 +303,12 @@ class PolicyEngine:
     def _concepts(self, snap: Snapshot, topic: str) -> tuple[list[Concept], list[int], list[str], int]:
         """Split a topic into concepts (with synonyms), bigram terms, and words to mark."""
         index = snap.index
-        words = [w for w in self.segmenter.query_words(topic) if w.lower() not in self.vocabulary.stopwords]
+        topic = self._translate_phrases(topic)
+        words = [part for w in self.segmenter.query_words(topic) for part in _split_latin(w)
+                 if part.lower() not in self.vocabulary.stopwords]
+        # An English word the corpus never uses and no synonym explains says nothing about it.
+        words = [w for w in words if not w.isascii() or index.term_id(w.lower()) is not None
+                 or w.lower() in self._synonyms or w.isdigit()]
         multi = [w for w in words if len(w) > 1]
         if multi:
             words = multi
@@ -364,7 +382,7 @@ class PolicyEngine:
                 return [], []
             positions = np.flatnonzero(mask if mask is not None else np.ones(snap.index.size, bool))
             found = (self._candidate(snap, int(p), 1.0, [], query) for p in positions)
-            return [c for c in found if c is not None], []
+            return [c for c in itertools.islice((c for c in found if c is not None), MAX_CANDIDATES)], []
         concepts, bigram_terms, marks, unknown = self._concepts(snap, query.topic)
         if not concepts and not bigram_terms:
             return [], []
@@ -432,11 +450,26 @@ class PolicyEngine:
         return targets
 
     def _suggest(self, snap: Snapshot, query: Query) -> list[str]:
+        """Closest topics: headings of the best clauses below the bar, else fuzzy heading matches."""
         if query.intent == "unit":
             return snap.index.closest(query.topic, list(snap.units), limit=5, cutoff=40)
         if not query.topic:
             return []
-        return snap.index.closest(query.topic, snap.topics, limit=5, cutoff=45)
+        concepts, bigram_terms, _, unknown = self._concepts(snap, query.topic)
+        suggestions: list[str] = []
+        if concepts or bigram_terms:
+            scores, _ = snap.index.score(concepts, bigram_terms, None, unknown)
+            for pos in snap.index.top(scores, 20):
+                clause = snap.clauses[int(pos)]
+                title = clause.heading or (clause.path[-1] if clause.path else None)
+                if title and len(title) <= 40 and title not in suggestions:
+                    suggestions.append(title)
+        return suggestions[:5] or snap.index.closest(query.topic, snap.topics, limit=5, cutoff=60)
+
+
+def _split_latin(word: str) -> list[str]:
+    """`ip-protection` → ip, protection; `R&D` stays whole."""
+    return [p for p in word.split("-") if p] if word.isascii() and "-" in word else [word]
 
 
 def _mentions(sentence: str, lowered_marks: list[str]) -> bool:

@@ -19,6 +19,7 @@ from bot.segment import Segmenter, bigrams
 
 BIGRAM_PREFIX = "\x02"
 K1, B = 1.2, 0.75
+BLOCK = 8192  # clauses per build block (local ids fit in uint16)
 
 
 @dataclass(frozen=True)
@@ -47,38 +48,56 @@ class ClauseIndex:
     def __init__(self, clauses: Sequence[Clause], segmenter: Segmenter,
                  on_progress: Callable[[int, int], None] | None = None):
         self.segmenter = segmenter
-        vocab: dict[str, int] = {}
-        rows_term: list[np.ndarray] = []
-        rows_tf: list[np.ndarray] = []
-        lengths = np.zeros(len(clauses), dtype=np.float32)
-        for i, clause in enumerate(clauses):
-            text = clause_index_text(clause)
-            counts = Counter(segmenter.words(text))
-            counts.update(BIGRAM_PREFIX + g for g in bigrams(text))
-            ids = np.fromiter((vocab.setdefault(t, len(vocab)) for t in counts), dtype=np.int32, count=len(counts))
-            rows_term.append(ids)
-            rows_tf.append(np.fromiter(counts.values(), dtype=np.float32, count=len(counts)))
-            lengths[i] = sum(counts.values())
-            if on_progress and (i % 2000 == 0 or i == len(clauses) - 1):
-                on_progress(i + 1, len(clauses))
-        self.vocab = vocab
         self.size = len(clauses)
-        counts_per_row = np.fromiter((len(r) for r in rows_term), dtype=np.int64, count=len(rows_term))
-        terms = np.concatenate(rows_term) if rows_term else np.zeros(0, np.int32)
-        tfs = np.concatenate(rows_tf) if rows_tf else np.zeros(0, np.float32)
-        docs = np.repeat(np.arange(self.size, dtype=np.int32), counts_per_row)
-        del rows_term, rows_tf
-        order = np.argsort(terms, kind="stable")
-        terms, docs, tfs = terms[order], docs[order], tfs[order]
-        self.df = np.bincount(terms, minlength=len(vocab)).astype(np.int32)
+        vocab: dict[str, int] = {}
+        lengths = np.zeros(self.size, dtype=np.float32)
+        # Postings are gathered in blocks of clauses, each sorted by term and kept in small
+        # types, then merged into one CSR array: the peak stays near the final size.
+        blocks = []
+        for start in range(0, self.size, BLOCK):
+            rows_term, rows_tf = [], []
+            for i in range(start, min(start + BLOCK, self.size)):
+                text = clause_index_text(clauses[i])
+                counts = Counter(segmenter.words(text))
+                counts.update(BIGRAM_PREFIX + g for g in bigrams(text))
+                rows_term.append(np.fromiter((vocab.setdefault(t, len(vocab)) for t in counts), np.int32,
+                                             len(counts)))
+                rows_tf.append(np.fromiter(counts.values(), np.uint16, len(counts)))
+                lengths[i] = sum(counts.values())
+            terms = np.concatenate(rows_term)
+            local_docs = np.repeat(np.arange(len(rows_term), dtype=np.uint16),
+                                   np.fromiter(map(len, rows_term), np.int64, len(rows_term)))
+            order = np.argsort(terms, kind="stable")
+            blocks.append((start, terms[order], local_docs[order], np.concatenate(rows_tf)[order]))
+            if on_progress:
+                on_progress(min(start + BLOCK, self.size), self.size)
+        self.vocab = vocab
+        self.df = np.zeros(len(vocab), dtype=np.int64)
+        for _, terms, _, _ in blocks:
+            self.df += np.bincount(terms, minlength=len(vocab))
         self.offsets = np.concatenate([[0], np.cumsum(self.df)]).astype(np.int64)
-        avg = float(lengths.mean()) if self.size else 1.0
-        norm = K1 * (1 - B + B * lengths[docs] / max(avg, 1e-9))
-        self.post_doc = docs
-        # Per-posting BM25 term weight, so a query only multiplies by idf.
-        self.post_w = (tfs * (K1 + 1) / (tfs + norm)).astype(np.float32)
+        self.post_doc = np.empty(int(self.offsets[-1]), dtype=np.int32)
+        tfs = np.empty(int(self.offsets[-1]), dtype=np.float32)
+        cursor = self.offsets[:-1].copy()
+        while blocks:
+            start, terms, local_docs, block_tfs = blocks.pop(0)
+            block_df = np.bincount(terms, minlength=len(vocab))
+            first = np.concatenate([[0], np.cumsum(block_df)[:-1]])
+            dest = cursor[terms] + (np.arange(len(terms)) - first[terms])
+            self.post_doc[dest] = local_docs.astype(np.int32) + start
+            tfs[dest] = block_tfs
+            cursor += block_df
+        avg = max(float(lengths.mean()), 1e-9) if self.size else 1.0
+        # Per-posting BM25 term weight, so a query only multiplies by idf; float16 is plenty to rank.
+        self.post_w = np.empty(len(tfs), dtype=np.float16)
+        for lo in range(0, len(tfs), 1 << 22):
+            hi = lo + (1 << 22)
+            tf = tfs[lo:hi]
+            norm = K1 * (1 - B + B * lengths[self.post_doc[lo:hi]] / avg)
+            self.post_w[lo:hi] = tf * (K1 + 1) / (tf + norm)
+        del tfs
+        self.df = self.df.astype(np.int32)
         self.idf_all = np.log(1 + (self.size - self.df + 0.5) / (self.df + 0.5)).astype(np.float32)
-        self._suggestions: list[str] = []
 
     # -- terms ---------------------------------------------------------------
     def term_id(self, token: str) -> int | None:
@@ -109,19 +128,19 @@ class ClauseIndex:
         """
         doc_parts, weight_parts = [], []
         cover = np.zeros(self.size, dtype=np.float32)
+        said = np.zeros(self.size, dtype=bool)
         total_idf = 0.0
         for concept in concepts:
             total_idf += concept.idf
-            present: list[np.ndarray] = []
+            said[:] = False
             for term, weight in concept.terms:
                 lo, hi = self.offsets[term], self.offsets[term + 1]
                 docs = self.post_doc[lo:hi]
                 doc_parts.append(docs)
                 weight_parts.append(self.post_w[lo:hi] * (self.idf_all[term] * weight))
-                present.append(docs)
-            if present and not concept.partial:
-                hit_docs = np.unique(np.concatenate(present)) if len(present) > 1 else present[0]
-                cover[hit_docs] += concept.idf
+                said[docs] = True  # said by any of its terms counts once
+            if concept.terms and not concept.partial:
+                cover[said] += concept.idf
             elif concept.fallback:
                 share = np.zeros(self.size, dtype=np.float32)
                 for term in concept.fallback:
@@ -136,8 +155,8 @@ class ClauseIndex:
             weight_parts.append(self.post_w[lo:hi] * (self.idf_all[term] * bigram_weight))
             bigram_cover[self.post_doc[lo:hi]] += self.idf_all[term]
             bigram_total += float(self.idf_all[term])
-        if bigram_terms:
-            bigram_total += unknown_bigrams * bigram_total / len(bigram_terms)
+        # A bigram the corpus never has is as specific as a term can be (火星 in 火星基地建设).
+        bigram_total += unknown_bigrams * self.max_idf
         if doc_parts:
             scores = np.bincount(np.concatenate(doc_parts), weights=np.concatenate(weight_parts),
                                  minlength=self.size).astype(np.float32)

@@ -24,6 +24,18 @@ class QueryContext:
     regions: dict[str, str] = field(default_factory=dict)  # alias (成都, 成都市) -> region (成都市)
     documents: dict[str, str] = field(default_factory=dict)  # doc id -> title
 
+    _latin: dict[str, str] | None = None
+
+    def latin_regions(self) -> dict[str, str]:
+        """Pinyin names of the regions (`chengdu` → 成都市), made on first use of a Latin query."""
+        if self._latin is None:
+            from pypinyin import lazy_pinyin  # the only door to pypinyin; slow to import, so late
+
+            self._latin = {}
+            for alias, region in self.regions.items():
+                self._latin.setdefault("".join(lazy_pinyin(alias)).lower(), region)
+        return self._latin
+
     def match_documents(self, text: str) -> tuple[str, ...]:
         text = text.lower()
         return tuple(d for d, title in self.documents.items() if text in d.lower() or text in title)
@@ -38,6 +50,16 @@ def region_aliases(region: str) -> list[str]:
     if m := re.match(r"^(.{2,3}?)[\u4e00-\u9fff]*族.*自治州$", region):
         aliases.append(m.group(1))
     return aliases
+
+
+def _intent_inside(text: str, vocabulary: Vocabulary) -> tuple[str, str]:
+    """A question in words (`what targets did Chengdu set for R&D`) names its intent inside."""
+    words = text.split()
+    for i, word in enumerate(words):
+        intent = vocabulary.intent_of(word.strip("?,.!"))
+        if intent in ("target", "lead-unit") and len(words) > 1:
+            return intent, " ".join(words[:i] + words[i + 1:])
+    return "search", text
 
 
 def parse_query(text: str, vocabulary: Vocabulary, context: QueryContext, *, max_chars: int = 500) -> Query:
@@ -57,7 +79,7 @@ def parse_query(text: str, vocabulary: Vocabulary, context: QueryContext, *, max
         intent = vocabulary.intent_of(m.group(1))  # `目标:研发` reads as `目标 研发`
         rest = m.group(2) if intent else rest
     if intent is None:
-        intent, rest = "search", normalized
+        intent, rest = _intent_inside(normalized, vocabulary)
     topic = rest.strip()
 
     regions: list[str] = []
@@ -84,6 +106,11 @@ def parse_query(text: str, vocabulary: Vocabulary, context: QueryContext, *, max
             if alias in topic:
                 regions.append(context.regions[alias])
                 topic = topic.replace(alias, " ")
+        if re.search(r"[A-Za-z]{4,}", topic):
+            for word in re.findall(r"[A-Za-z]+", topic):
+                if (region := context.latin_regions().get(word.lower().removesuffix("shi"))):
+                    regions.append(region)
+                    topic = re.sub(rf"\b{word}\b", " ", topic)
     horizon_year = None
     if intent == "target" and (m := _YEAR_RE.search(topic)):
         horizon_year = int(m.group(1))

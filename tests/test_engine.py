@@ -121,3 +121,19 @@ def test_reload_reports_changes(settings, tmp_path):
     report = engine.reload()
     assert report.added == ("new-doc",) and report.removed == ("zigong-2021-plenary-communique",)
     assert engine.ask("量子实验室").matched
+
+
+def test_questions_in_english(engine):
+    answer = engine.ask("what targets did Chengdu set for R&D by 2025?")
+    assert answer.query.intent == "target" and answer.query.filters.regions == ("成都市",)
+    assert any(t.value == 10.0 for t in answer.hits[0].targets)
+    answer = engine.ask("which bureau leads the IP-protection task?")
+    assert answer.query.intent == "lead-unit"
+    assert answer.hits[0].clause.lead_units == ("市市场监管局",)  # 加大知识产权保护力度
+
+
+def test_unknown_words_are_not_answered_with_weak_matches(engine):
+    for text in ("火星基地建设", "量子引力波", "区块链钱包挖矿"):
+        answer = engine.ask(text)
+        assert not answer.matched, text
+        assert answer.suggestions, text

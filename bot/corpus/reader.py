@@ -2,9 +2,11 @@
 from __future__ import annotations
 
 import codecs
+import os
 import hashlib
 import logging
 import re
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
@@ -16,6 +18,7 @@ from bot.settings import load_yaml_text
 
 log = logging.getLogger(__name__)
 DOCUMENT_SUFFIXES = (".txt", ".md")
+PARALLEL_FROM = 64  # files; below this a process pool costs more than it saves
 _FRONT_MATTER_RE = re.compile(r"\A---[ \t]*\n(.*?)\n(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.S)
 # Front-matter keys in Chinese or English, mapped to one spelling.
 _META_KEYS = {"标题": "title", "题目": "title", "名称": "title", "文号": "doc_number", "发文字号": "doc_number",
@@ -138,20 +141,41 @@ def load_document(path: Path) -> Document:
                           content_hash=content_hash(data, meta), meta=meta)
 
 
-def load_corpus(folder: Path, *, on_progress: Callable[[int, int], None] | None = None) -> CorpusLoad:
-    """Load every document in `folder`; a bad file is reported and skipped, the rest load."""
+def _load_one(path: Path) -> Document | DocumentError:
+    try:
+        return load_document(path)
+    except DocumentError as exc:
+        return exc
+    except Exception as exc:  # a parser bug must not take the whole corpus down
+        log.exception("unexpected parser error in %s", path.name)
+        return DocumentError(path.name, f"could not be parsed ({type(exc).__name__}: {exc})")
+
+
+def load_corpus(folder: Path, *, on_progress: Callable[[int, int], None] | None = None,
+                workers: int | None = None) -> CorpusLoad:
+    """Load every document in `folder`; a bad file is reported and skipped, the rest load.
+
+    Large corpora are parsed in a pool of processes (one per core); results keep file order.
+    """
     files = list_corpus_files(folder)
-    documents: list[Document] = []
-    errors: list[DocumentError] = []
-    for n, path in enumerate(files, 1):
-        try:
-            documents.append(load_document(path))
-        except DocumentError as exc:
-            log.warning("skipped %s", exc)
-            errors.append(exc)
-        except Exception as exc:  # a parser bug must not take the whole corpus down
-            log.exception("skipped %s: unexpected parser error", path.name)
-            errors.append(DocumentError(path.name, f"could not be parsed ({type(exc).__name__}: {exc})"))
+    workers = workers if workers is not None else (os.cpu_count() or 1)
+    if workers > 1 and len(files) >= PARALLEL_FROM:
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            results = pool.map(_load_one, files, chunksize=max(1, len(files) // (workers * 8)))
+            loaded = _collect(results, len(files), on_progress)
+    else:
+        loaded = _collect(map(_load_one, files), len(files), on_progress)
+    documents = tuple(r for r in loaded if isinstance(r, Document))
+    errors = tuple(r for r in loaded if isinstance(r, DocumentError))
+    for error in errors:
+        log.warning("skipped %s", error)
+    return CorpusLoad(documents, errors)
+
+
+def _collect(results, total: int, on_progress) -> list:
+    loaded = []
+    for n, result in enumerate(results, 1):
+        loaded.append(result)
         if on_progress:
-            on_progress(n, len(files))
-    return CorpusLoad(tuple(documents), tuple(errors))
+            on_progress(n, total)
+    return loaded

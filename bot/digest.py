@@ -1,0 +1,434 @@
+"""What a digest contains: pure, given the engine, the last digest, the topics and a clock.
+
+A digest tells one audience (a channel, or a user in the bot's DM) what happened since
+its last digest:
+- documents added, changed (their content hash differs) or removed;
+- for each subscribed topic, the matching clauses whose text is new (the best few when
+  the topic is new to the audience);
+- targets whose horizon falls in a window around today, grouped by city.
+
+Nothing here posts, stores or reads a clock: `build_digest` takes them all as values, so a
+test states the time. `run_digest_command` (the `policybot digest` command) is the one
+function that wires the store and Slack in.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
+
+from bot.errors import PolicybotError
+from bot.model import Clause, Document, Hit, Target
+from bot.render_text import document_line, target_line
+from bot.settings import DIGEST_SECTIONS, DigestSchedule, Settings
+from bot.store import Audience, DigestState, Subscription
+
+if TYPE_CHECKING:
+    from bot.engine import PolicyEngine
+
+FIRST_TOPIC_HITS = 3  # a topic new to the audience shows its best few clauses
+NEW_TOPIC_HITS = 5  # at most this many new clauses per topic; the rest are counted
+TOPIC_SCAN = 100  # relevant clauses per topic compared with the last digest
+DOCUMENT_REFS = 3  # reference lines listed under a new or changed document
+QUERY_INTENTS = ("target", "lead-unit", "search", "unit")
+DM_SCHEDULE = "dm"  # a schedule whose channel is `dm` sends each user with DM subscriptions their digest
+
+# Plain-text labels for `policybot digest --dry-run`.
+TEXT_TITLE = "政策摘要 Policy digest"
+TEXT_FIRST = "首次摘要 (first digest)"
+TEXT_SINCE = "自上次摘要 {since} 以来"
+TEXT_NOTHING_NEW = "自 {since} 以来没有新内容。(Nothing new.)"
+TEXT_DOCUMENTS = "新增和修改的文件 New and changed documents"
+TEXT_ADDED, TEXT_CHANGED, TEXT_REMOVED = "新增", "修改", "已删除"
+TEXT_TOPICS = "订阅主题 Subscribed topics"
+TEXT_TOPIC_FIRST = "(新订阅:最相关的条款)"
+TEXT_TOPIC_NONE = "没有新条款。"
+TEXT_MORE = "……另有 {count} 条"
+TEXT_DUE = "即将到期和刚到期的目标 Targets due {start} – {end}"
+TEXT_PAST, TEXT_COMING = "已到期", "将到期"
+TEXT_COUNTS = "{clauses} 条款 · {targets} 个目标 · {tasks} 项任务"
+
+
+class DeliveryError(PolicybotError):
+    """A digest could not be posted; retried at the next tick."""
+
+    def __init__(self, message: str, *, retry_after: float | None = None):
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """What posting a digest produced: the first message's ts, and how many messages went out."""
+
+    message_ts: str | None
+    parts: int
+    errors: tuple[str, ...] = ()  # thread continuations Slack refused (the head was posted)
+
+
+@dataclass(frozen=True)
+class DocumentChange:
+    document: Document
+    status: str  # "added" | "changed"
+    clauses: tuple[Clause, ...]  # its most relevant clauses, for a reference list
+
+
+@dataclass(frozen=True)
+class TopicUpdate:
+    topic: str
+    hits: tuple[Hit, ...]
+    more: int = 0  # new matching clauses beyond those shown
+    first: bool = False  # the topic is new to the audience: `hits` are the best few, not the new ones
+
+
+@dataclass(frozen=True)
+class DueTarget:
+    target: Target
+    clause: Clause
+    document: Document
+    past: bool  # its horizon has passed (within the window)
+
+    @property
+    def key(self) -> str:
+        status = "past" if self.past else "due"
+        return _key(self.document.id, self.target.sentence, self.target.metric, str(self.target.due), status)
+
+
+@dataclass(frozen=True)
+class CityTargets:
+    region: str | None
+    items: tuple[DueTarget, ...]
+
+
+@dataclass(frozen=True)
+class Digest:
+    """One digest for one audience, ready to render."""
+
+    audience: Audience
+    generated_at: dt.datetime
+    timezone: str
+    sections: tuple[str, ...]
+    since: dt.datetime | None  # the last digest's time; None for a first digest
+    window: tuple[dt.date, dt.date]
+    documents: tuple[DocumentChange, ...] = ()
+    removed: tuple[str, ...] = ()  # titles of documents gone from the corpus
+    topics: tuple[TopicUpdate, ...] = ()
+    due: tuple[CityTargets, ...] = ()
+    new_due: int = 0  # due targets the last digest did not show
+    baseline: DigestState | None = None  # what to record once posted
+
+    @property
+    def first(self) -> bool:
+        return self.since is None
+
+    @property
+    def is_empty(self) -> bool:
+        """Nothing new since the last digest (due targets already shown do not count)."""
+        return not (self.documents or self.removed or any(t.hits for t in self.topics) or self.new_due)
+
+    @property
+    def due_count(self) -> int:
+        return sum(len(city.items) for city in self.due)
+
+    @property
+    def new_clause_count(self) -> int:
+        return sum(len(t.hits) + t.more for t in self.topics if not t.first)
+
+    def local(self, moment: dt.datetime) -> dt.datetime:
+        return moment.astimezone(ZoneInfo(self.timezone))
+
+
+# ---------------------------------------------------------------- building
+
+def clause_key(clause: Clause) -> str:
+    """Identify a clause by its text, so an unchanged clause of an edited document is not new."""
+    return _key(clause.doc_id, clause.text)
+
+
+def _key(*parts: str | None) -> str:
+    return hashlib.sha1("\x1f".join(p or "" for p in parts).encode("utf-8")).hexdigest()[:16]
+
+
+def add_months(day: dt.date, months: int) -> dt.date:
+    """Move `day` by whole months, keeping the day of month where the target month has it."""
+    month0 = day.month - 1 + months
+    year, month = day.year + month0 // 12, month0 % 12 + 1
+    for last in (31, 30, 29, 28):
+        try:
+            return day.replace(year=year, month=month, day=min(day.day, last))
+        except ValueError:
+            continue
+    raise ValueError(day)  # pragma: no cover - every month has a 28th
+
+
+def topic_hits(engine: "PolicyEngine", topic: str, scan: int = TOPIC_SCAN) -> list[Hit]:
+    """Return the clauses relevant to a subscribed topic, best first.
+
+    A topic may carry its own subcommand and filters (`target 研发 in:成都`); bare words
+    are a search.
+    """
+    query = engine.parse(topic)
+    if query.intent not in QUERY_INTENTS or query.error:
+        query = engine.parse(f"search {topic}")
+    hits: list[Hit] = []
+    page = max(1, engine.settings.max_limit)
+    while len(hits) < scan:
+        answer = engine.answer(query, limit=page, offset=len(hits))
+        if not answer.matched or not answer.hits:
+            break
+        hits.extend(answer.hits)
+        if len(hits) >= answer.total:
+            break
+    return hits[:scan]
+
+
+def due_window(today: dt.date, months_before: int, months_after: int) -> tuple[dt.date, dt.date]:
+    return add_months(today, -months_before), add_months(today, months_after)
+
+
+def due_targets(documents: Iterable[Document], window: tuple[dt.date, dt.date], today: dt.date) -> list[CityTargets]:
+    """Targets whose horizon ends within `window`, grouped by city, soonest first."""
+    start, end = window
+    by_city: dict[str | None, list[DueTarget]] = {}
+    for document in documents:
+        seen: set[tuple] = set()
+        for clause in document.clauses:
+            for target in clause.targets:
+                if target.due is None or not start <= target.due <= end:
+                    continue
+                # The same figure restated in a summary clause is one target.
+                identity = (target.metric, target.value, target.unit, target.due)
+                if identity in seen:
+                    continue
+                seen.add(identity)
+                by_city.setdefault(document.region, []).append(
+                    DueTarget(target, clause, document, past=target.due < today))
+    cities = []
+    for region, items in by_city.items():
+        items.sort(key=lambda d: (d.target.due, d.document.title, d.clause.order))
+        cities.append(CityTargets(region, tuple(items)))
+    cities.sort(key=lambda c: (c.items[0].target.due, c.region or "\uffff"))
+    return cities
+
+
+def short_ref(clause: Clause, document: Document) -> str:
+    """A clause's reference without its document's title (for lists under that document)."""
+    ref = clause.ref.removeprefix(f"《{document.title}》").strip()
+    return ref or clause.ref
+
+
+def _relevant_clauses(document: Document, preferred: Sequence[Clause], fresh: set[str] | None) -> tuple[Clause, ...]:
+    """Pick the clauses to list under a document: topic matches first, then goals, targets and tasks."""
+    def weight(c: Clause) -> tuple:
+        is_new = fresh is None or clause_key(c) in fresh
+        return (not is_new, not c.is_goal_section, -len(c.targets), not c.units, c.order)
+
+    chosen = list(dict.fromkeys(c for c in preferred if c.doc_id == document.id))
+    for clause in sorted(document.clauses, key=weight):
+        if len(chosen) >= DOCUMENT_REFS:
+            break
+        if clause not in chosen:
+            chosen.append(clause)
+    return tuple(chosen[:DOCUMENT_REFS])
+
+
+def build_digest(engine: "PolicyEngine", audience: Audience, *, now: dt.datetime, last: DigestState | None,
+                 subscriptions: Sequence[Subscription], sections: Sequence[str] = DIGEST_SECTIONS,
+                 timezone: str = "Asia/Shanghai", months_before: int = 12, months_after: int = 12) -> Digest:
+    """Compute the digest `audience` should get at `now`, given what its last digest covered.
+
+    Args:
+        engine: the current corpus.
+        now: an aware datetime; "today" is its date in `timezone`.
+        last: the last digest's baseline, or None for a first digest.
+        subscriptions: the topics the audience follows (with when each was added).
+        sections: which of documents, topics, targets to include.
+    """
+    documents = engine.documents
+    today = now.astimezone(ZoneInfo(timezone)).date()
+    window = due_window(today, months_before, months_after)
+    all_keys = {clause_key(c) for d in documents for c in d.clauses}
+    fresh = None if last is None else all_keys - set(last.clause_keys)
+
+    topics: list[TopicUpdate] = []
+    preferred: list[Clause] = []
+    if "topics" in sections or "documents" in sections:
+        for sub in subscriptions:
+            hits = topic_hits(engine, sub.topic)
+            preferred.extend(h.clause for h in hits[:DOCUMENT_REFS])
+            new_topic = last is None or sub.created_at > last.sent_at
+            if new_topic:
+                topics.append(TopicUpdate(sub.topic, tuple(hits[:FIRST_TOPIC_HITS]), first=True))
+            else:
+                new = [h for h in hits if clause_key(h.clause) in fresh]
+                topics.append(TopicUpdate(sub.topic, tuple(new[:NEW_TOPIC_HITS]), max(0, len(new) - NEW_TOPIC_HITS)))
+
+    changes: list[DocumentChange] = []
+    removed: list[str] = []
+    if "documents" in sections:
+        before = dict(last.corpus) if last else {}
+        for document in documents:
+            if document.id not in before:
+                status = "added"
+            elif before[document.id] != document.content_hash:
+                status = "changed"
+            else:
+                continue
+            changes.append(DocumentChange(document, status, _relevant_clauses(document, preferred, fresh)))
+        current = {d.id for d in documents}
+        titles = dict(last.titles) if last else {}
+        removed = [titles.get(doc_id) or doc_id for doc_id in before if doc_id not in current]
+
+    cities = due_targets(documents, window, today)
+    due_keys = {item.key for city in cities for item in city.items}
+    new_due = 0
+    if "targets" in sections:
+        new_due = len(due_keys - set(last.due_keys)) if last else len(due_keys)
+    baseline = DigestState(audience, now, {d.id: d.content_hash for d in documents},
+                           {d.id: d.title for d in documents}, frozenset(all_keys), frozenset(due_keys))
+    return Digest(
+        audience=audience, generated_at=now, timezone=timezone, sections=tuple(sections),
+        since=last.sent_at if last else None, window=window,
+        documents=tuple(changes), removed=tuple(removed),
+        topics=tuple(topics) if "topics" in sections else (),
+        due=tuple(cities) if "targets" in sections else (), new_due=new_due, baseline=baseline,
+    )
+
+
+# ---------------------------------------------------------------- plain text (dry run)
+
+def format_digest(digest: Digest) -> str:
+    """Render a digest as plain text, as `policybot digest --dry-run` prints it."""
+    when = f"{digest.local(digest.generated_at):%Y-%m-%d %H:%M} {digest.timezone}"
+    lines = [f"{TEXT_TITLE} · {digest.audience} · {when}"]
+    if digest.is_empty and not digest.first:
+        lines.append(TEXT_NOTHING_NEW.format(since=f"{digest.local(digest.since):%Y-%m-%d %H:%M}"))
+        return "\n".join(lines)
+    lines.append(TEXT_FIRST if digest.first else TEXT_SINCE.format(since=f"{digest.local(digest.since):%Y-%m-%d %H:%M}"))
+    if digest.documents or digest.removed:
+        lines += ["", TEXT_DOCUMENTS]
+        for change in digest.documents:
+            doc = change.document
+            label = TEXT_ADDED if change.status == "added" else TEXT_CHANGED
+            lines.append(f"[{label}] {document_line(doc)}")
+            lines.append("    " + TEXT_COUNTS.format(clauses=len(doc.clauses), targets=doc.target_count,
+                                                    tasks=doc.task_count))
+            lines += [f"    - {short_ref(c, doc)}" for c in change.clauses]
+        lines += [f"[{TEXT_REMOVED}] 《{title}》" for title in digest.removed]
+    if digest.topics:
+        lines += ["", TEXT_TOPICS]
+        for update in digest.topics:
+            lines.append(f"* {update.topic}{' ' + TEXT_TOPIC_FIRST if update.first else ''}")
+            if not update.hits:
+                lines.append(f"    {TEXT_TOPIC_NONE}")
+            for hit in update.hits:
+                lines.append(f"    - {hit.clause.ref} · {hit.document.region or '—'}")
+                lines.append(f"      {hit.excerpt}")
+            if update.more:
+                lines.append("    " + TEXT_MORE.format(count=update.more))
+    if digest.due:
+        start, end = digest.window
+        lines += ["", TEXT_DUE.format(start=start.isoformat(), end=end.isoformat())]
+        for city in digest.due:
+            lines.append(f"* {city.region or '—'}")
+            for item in city.items:
+                status = TEXT_PAST if item.past else TEXT_COMING
+                lines.append(f"    - {item.target.due} {status} · {target_line(item.target)} · {item.clause.ref}")
+    return "\n".join(lines)
+
+
+# ---------------------------------------------------------------- `policybot digest`
+
+@dataclass(frozen=True)
+class DigestPlan:
+    """One audience to digest, with the schedule settings that apply to it."""
+
+    audience: Audience
+    schedule: DigestSchedule
+
+
+def schedule_for(settings: Settings, audience: Audience) -> DigestSchedule:
+    """The configured schedule covering `audience`, or all sections with the default zone."""
+    wanted = DM_SCHEDULE if audience.is_user else audience.id
+    for schedule in settings.schedules:
+        if schedule.channel == wanted:
+            return schedule
+    return DigestSchedule(channel=wanted, cron="")
+
+
+def audience_for(channel: str) -> Audience:
+    """`C…`/`G…` is a channel; `U…`/`W…` a user, whose digest goes to the bot's DM."""
+    return Audience.user(channel) if channel[:1] in ("U", "W") else Audience.channel(channel)
+
+
+def plan(settings: Settings, store, channel: str | None = None) -> list[DigestPlan]:
+    """Who gets a digest: one channel or user, or every configured schedule's audiences."""
+    if channel and channel != DM_SCHEDULE:
+        audience = audience_for(channel)
+        return [DigestPlan(audience, schedule_for(settings, audience))]
+    plans = []
+    for schedule in settings.schedules:
+        if channel and schedule.channel != channel:
+            continue
+        if schedule.channel == DM_SCHEDULE:
+            plans += [DigestPlan(a, schedule) for a in store.subscribers(kind="user")]
+        else:
+            plans.append(DigestPlan(Audience.channel(schedule.channel), schedule))
+    return plans
+
+
+def digest_for(services, audience: Audience, schedule: DigestSchedule, now: dt.datetime) -> Digest:
+    """Build the digest for `audience` from the services' engine and store."""
+    store, settings = services.store, services.settings
+    return build_digest(services.engine, audience, now=now, last=store.last_digest(audience),
+                        subscriptions=store.subscriptions(audience), sections=schedule.sections,
+                        timezone=schedule.timezone, months_before=settings.due_months_before,
+                        months_after=settings.due_months_after)
+
+
+def run_digest_command(settings: Settings, channel: str | None = None, dry_run: bool = False,
+                       out: Callable[[str], object] = print, *, services=None, publisher=None,
+                       clock: Callable[[], dt.datetime] | None = None, env=None) -> int:
+    """Render (dry run: print) or post the digest of one channel, or of every configured schedule.
+
+    Lets a deployment drive digests from cron or a Kubernetes CronJob. Posting reads
+    SLACK_BOT_TOKEN (and SLACK_API_URL); two runs in the same minute post once.
+
+    Returns:
+        0 when everything was printed, posted or skipped as empty; 1 when a post failed;
+        2 when there is nothing to digest (no channel given and no schedule configured).
+    """
+    from bot.scheduler import DigestRunner
+
+    if services is None:
+        from bot.engine import PolicyEngine
+        from bot.services import Services
+        from bot.store import open_store
+
+        services = Services(settings=settings, engine=PolicyEngine.from_settings(settings),
+                            store=open_store(settings))
+    clock = clock or services.clock or (lambda: dt.datetime.now(dt.timezone.utc))
+    plans = plan(settings, services.store, channel)
+    if not plans:
+        out("No digest to make: give --channel, or declare digests.schedules in config/settings.yaml.")
+        return 2
+    if dry_run:
+        now = clock()
+        for item in plans:
+            out(format_digest(digest_for(services, item.audience, item.schedule, now)))
+            out("")
+        return 0
+    if publisher is None:
+        from handlers.digests import SlackPublisher
+
+        publisher = SlackPublisher.from_env(env)
+    runner = DigestRunner(services, publisher, clock=clock, watch=False)
+    failed = 0
+    for item in plans:
+        outcome = runner.post_cli(item.audience, item.schedule)
+        out(outcome.describe())
+        failed += outcome.status == "failed"
+    return 1 if failed else 0

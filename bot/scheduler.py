@@ -1,0 +1,435 @@
+"""Post digests on their schedules, exactly once, whatever restarts or other instances do.
+
+Two things wake the runner (APScheduler's BackgroundScheduler, in-process):
+- a CronTrigger job per schedule, in the schedule's time zone, so a digest goes out on time;
+- a sweep every minute (and once at start) that picks up corpus changes, posts a slot
+  missed while the bot was down, and retries a failed post.
+
+Both ask the same question: "which is the latest slot of this schedule at or before now?"
+A slot before the schedule was first seen (by any instance) never counts, and only the
+latest slot is ever considered: a digest missed while down goes out once, not once per
+missed slot. Before posting, an instance claims (schedule, slot, audience) with a unique
+row in the database (bot.store.Store.claim), so with several instances sharing PostgreSQL
+exactly one of them posts.
+
+The clock is injected (`services.clock`), so tests drive real cron expressions through
+`tick()` at chosen times.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import secrets
+import socket
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Protocol, Sequence
+
+from bot.digest import DM_SCHEDULE, Delivery, Digest, DeliveryError, digest_for
+from bot.errors import ConfigError
+from bot.settings import DigestSchedule
+from bot.store import CLAIMED, FAILED, POSTED, POSTING, SKIPPED, Audience, PostRecord
+
+log = logging.getLogger("policybot.digests")
+
+SWEEP_SECONDS = 60
+LEASE = dt.timedelta(minutes=10)  # a claim older than this whose holder never started posting is taken over
+RETRY_FIRST = dt.timedelta(seconds=50)  # just under a sweep: a failed post is retried at the next tick
+RETRY_MAX = dt.timedelta(hours=1)
+# Where to look back for a schedule's latest slot: a short window for frequent schedules,
+# widening for rare ones, so the search never walks minute by minute through a year.
+SLOT_SEARCH = (dt.timedelta(hours=2), dt.timedelta(days=2), dt.timedelta(days=9), dt.timedelta(days=33),
+               dt.timedelta(days=367), dt.timedelta(days=5 * 366))
+
+
+class Publisher(Protocol):
+    def publish(self, digest: Digest) -> Delivery:
+        """Post the digest; raise DeliveryError when it could not be posted."""
+
+
+def schedule_key(schedule: DigestSchedule) -> str:
+    """Name a schedule by what decides its slots; editing its cron starts a new schedule."""
+    return f"{schedule.channel} {schedule.cron} {schedule.timezone}"
+
+
+WEEKDAYS = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")  # crontab numbering: 0 (and 7) is Sunday
+
+
+def _weekday(token: str) -> int:
+    if token.isdigit() and 0 <= int(token) <= 7:
+        return int(token)
+    if token in WEEKDAYS:
+        return WEEKDAYS.index(token)
+    raise ValueError(f"day of week {token!r} is not 0-7 or sun-sat")
+
+
+def crontab_weekdays(field: str) -> str:
+    """Translate crontab's day-of-week field into APScheduler 3's, as weekday names.
+
+    APScheduler 3 numbers weekdays from Monday = 0 even in `from_crontab` (its issue 286),
+    so `0 9 * * 1` would fire on Tuesdays; names mean the same thing to both.
+    """
+    field = field.lower()
+    if field in ("*", "?"):
+        return "*"
+    days: set[int] = set()
+    for term in field.split(","):
+        part, slash, step_text = term.partition("/")
+        if slash and not step_text.isdigit() or step_text == "0":
+            raise ValueError(f"bad step in day of week {term!r}")
+        step = int(step_text) if slash else 1
+        if part == "*":
+            first, last = 0, 6
+        elif "-" in part:
+            first, last = (_weekday(x) for x in part.split("-", 1))
+        else:
+            first = last = _weekday(part)
+            if slash:  # `1/2`: from Monday, every other day
+                last = 6
+        if last < first:
+            raise ValueError(f"day-of-week range {part!r} runs backwards")
+        days.update(d % 7 for d in range(first, last + 1, step))
+    return "*" if len(days) == 7 else ",".join(WEEKDAYS[d] for d in sorted(days))
+
+
+def parse_crontab(expr: str, timezone):
+    """Return an APScheduler trigger firing as crontab(5) would for `expr` in `timezone`.
+
+    Differences from `CronTrigger.from_crontab` fixed here: weekdays are numbered from
+    Sunday = 0 (or 7), and when both day of month and day of week are restricted the job
+    fires on either (crontab's rule), not only on days matching both.
+    """
+    from apscheduler.triggers.combining import OrTrigger
+    from apscheduler.triggers.cron import CronTrigger
+
+    fields = expr.split()
+    if len(fields) != 5:
+        raise ValueError(f"expected 5 fields (minute hour day month weekday), got {len(fields)}")
+    minute, hour, day, month, weekday = fields
+    weekday = crontab_weekdays(weekday)
+
+    def trigger(day: str, weekday: str) -> CronTrigger:
+        return CronTrigger(minute=minute, hour=hour, day=day, month=month, day_of_week=weekday, timezone=timezone)
+
+    if day not in ("*", "?") and weekday != "*":
+        return OrTrigger([trigger(day, "*"), trigger("*", weekday)])
+    return trigger(day.replace("?", "*"), weekday)
+
+
+def cron_trigger(schedule: DigestSchedule, index: int | None = None):
+    """Return the APScheduler trigger of a schedule (crontab semantics, in its time zone).
+
+    Raises:
+        ConfigError: naming the schedule's key when the cron expression or zone is invalid.
+    """
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    key = f"digests.schedules[{index}]" if index is not None else f"digests schedule for {schedule.channel}"
+    try:
+        zone = ZoneInfo(schedule.timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError([f"key '{key}.timezone' is not a known time zone: {schedule.timezone!r}"]) from None
+    try:
+        return parse_crontab(schedule.cron, zone)
+    except (ValueError, TypeError) as exc:
+        raise ConfigError([f"key '{key}.cron' is not a valid cron expression: {schedule.cron!r} ({exc})"]) from None
+
+
+def latest_slot(trigger, now: dt.datetime, floor: dt.datetime) -> dt.datetime | None:
+    """Return the trigger's last fire time in [floor, now], or None."""
+    if floor > now:
+        return None
+    for span in SLOT_SEARCH:
+        start = max(now - span, floor)
+        last = None
+        fire = trigger.get_next_fire_time(None, start)
+        while fire is not None and fire <= now:
+            last = fire
+            fire = trigger.get_next_fire_time(fire, fire)
+        if last is not None:
+            return last.astimezone(dt.timezone.utc)
+        if start == floor:
+            return None
+    return None
+
+
+def retry_delay(attempts: int) -> dt.timedelta:
+    return min(RETRY_FIRST * (2 ** max(attempts - 1, 0)), RETRY_MAX)
+
+
+class CorpusWatcher:
+    """Notice a corpus folder change (file added, edited, removed) by polling names, sizes and mtimes."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+        self._seen = self.fingerprint()
+
+    def fingerprint(self) -> tuple:
+        try:
+            entries = sorted(os.scandir(self.folder), key=lambda e: e.name)
+        except OSError:
+            return ()
+        out = []
+        for entry in entries:
+            if entry.is_file() and not entry.name.startswith("."):
+                st = entry.stat()
+                out.append((entry.name, st.st_size, st.st_mtime_ns))
+        return tuple(out)
+
+    def changed(self) -> bool:
+        current = self.fingerprint()
+        if current == self._seen:
+            return False
+        self._seen = current
+        return True
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What one attempt to digest one audience did."""
+
+    audience: Audience
+    status: str  # posted | partial | skipped | failed
+    kind: str = "scheduled"
+    schedule_key: str | None = None
+    slot: dt.datetime | None = None
+    message_ts: str | None = None
+    parts: int = 0
+    error: str | None = None
+
+    def describe(self) -> str:
+        if self.status == "skipped":
+            return f"{self.audience}: skipped (nothing new)"
+        if self.status == "held":
+            return f"{self.audience}: already posted this minute by another run"
+        if self.status == "failed":
+            return f"{self.audience}: FAILED ({self.error})"
+        extra = f", {self.error}" if self.error else ""
+        return f"{self.audience}: {self.status} ({self.parts} message(s), ts {self.message_ts}{extra})"
+
+
+class DigestRunner:
+    """Decide which digests are due, claim them, build them, post them and record it all."""
+
+    def __init__(self, services, publisher: Publisher, *, clock: Callable[[], dt.datetime] | None = None,
+                 instance: str | None = None, lease: dt.timedelta = LEASE, watch: bool | None = None):
+        self.services = services
+        self.settings = services.settings
+        self.store = services.store
+        if self.store is None:
+            raise ConfigError(["digests need the database: set database.url (or POLICYBOT_DATABASE_URL)"])
+        self.publisher = publisher
+        self.clock = clock or services.clock or (lambda: dt.datetime.now(dt.timezone.utc))
+        self.instance = instance or f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
+        self.lease = lease
+        self.triggers = [(s, cron_trigger(s, i)) for i, s in enumerate(self.settings.schedules)]
+        watch = self.settings.watch_corpus if watch is None else watch
+        self.watcher = CorpusWatcher(self.settings.corpus_dir) if watch else None
+        self._first_seen: dict[str, dt.datetime] = {}
+        # A sweep and a cron job of the same process run one at a time; other processes are
+        # kept apart by the claims in the database.
+        self._lock = threading.RLock()
+
+    def now(self) -> dt.datetime:
+        now = self.clock()
+        if now.tzinfo is None:
+            raise ValueError("the clock must return an aware datetime")
+        return now.astimezone(dt.timezone.utc)
+
+    # -- entry points --------------------------------------------------------------
+
+    def register(self) -> None:
+        """Record every schedule as seen: slots before this moment are never posted late."""
+        now = self.now()
+        for schedule, _ in self.triggers:
+            self._schedule_start(schedule, now)
+
+    def tick(self) -> list[Outcome]:
+        """Pick up corpus changes, then post every due slot not yet posted (catch-up and retries)."""
+        with self._lock:
+            self.watch()
+            now = self.now()
+            for run in self.store.abandon_stale_posts(now, self.lease):
+                log.error("digest %s slot %s for %s: the instance %s stopped while posting; not reposted "
+                          "(check the channel)", run.schedule_key, run.slot.isoformat(), run.audience, run.instance)
+            outcomes = []
+            for schedule, trigger in self.triggers:
+                outcomes += self._run(schedule, trigger, now)
+            return outcomes
+
+    def run_schedule(self, schedule: DigestSchedule) -> list[Outcome]:
+        """Post the latest slot of one schedule (what its cron job calls)."""
+        with self._lock:
+            for candidate, trigger in self.triggers:
+                if candidate == schedule:
+                    return self._run(schedule, trigger, self.now())
+        raise ValueError(f"unknown schedule: {schedule}")
+
+    def watch(self):
+        """Reload the corpus when its folder changed; return the engine's report, or None."""
+        if self.watcher is None or not self.watcher.changed():
+            return None
+        report = self.services.engine.reload()
+        log.info("corpus changed: added=%s changed=%s removed=%s errors=%d",
+                 list(report.added), list(report.changed), list(report.removed), len(report.errors))
+        return report
+
+    def post_now(self, audience: Audience, schedule: DigestSchedule, *, kind: str = "manual") -> Outcome:
+        """Post the digest to `audience` at once (`/policy digest now`), even when nothing is new."""
+        with self._lock:
+            return self._deliver(audience, schedule, kind=kind, post_empty=True)
+
+    def post_cli(self, audience: Audience, schedule: DigestSchedule) -> Outcome:
+        """Post from `policybot digest`: claimed per minute, so a doubled cron run posts once."""
+        with self._lock:
+            now = self.now()
+            slot = now.replace(second=0, microsecond=0)
+            key = f"cli {audience.key}"
+            if not self.store.claim(key, slot, audience, instance=self.instance, now=now, lease=self.lease):
+                return Outcome(audience, "held", "cli", key, slot)
+            return self._deliver(audience, schedule, kind="cli", claim=(key, slot),
+                                 post_empty=not schedule.skip_empty)
+
+    # -- the work ------------------------------------------------------------------
+
+    def _schedule_start(self, schedule: DigestSchedule, now: dt.datetime) -> dt.datetime:
+        key = schedule_key(schedule)
+        if key not in self._first_seen:
+            self._first_seen[key] = self.store.schedule_first_seen(key, now)
+        return self._first_seen[key]
+
+    def audiences(self, schedule: DigestSchedule, start: dt.datetime) -> list[tuple[Audience, dt.datetime]]:
+        """Who a schedule serves, each with the moment from which its slots count."""
+        if schedule.channel != DM_SCHEDULE:
+            return [(Audience.channel(schedule.channel), start)]
+        # A user's first DM digest comes at the first slot after they subscribed, not before.
+        return [(a, max(start, first)) for a, first in self.store.subscribers(kind="user").items()]
+
+    def _run(self, schedule: DigestSchedule, trigger, now: dt.datetime) -> list[Outcome]:
+        key = schedule_key(schedule)
+        start = self._schedule_start(schedule, now)
+        outcomes = []
+        for audience, floor in self.audiences(schedule, start):
+            slot = latest_slot(trigger, now, floor)
+            if slot is None:
+                continue
+            run = self.store.run(key, slot, audience)
+            if run is not None and run.status not in (FAILED, CLAIMED):
+                continue  # posted, skipped, or being posted: nothing to do
+            if not self.store.claim(key, slot, audience, instance=self.instance, now=now, lease=self.lease):
+                continue
+            late = now - slot
+            if late > dt.timedelta(minutes=5):
+                log.info("digest %s for %s: slot %s was missed; posting it now", key, audience, slot.isoformat())
+            outcomes.append(self._deliver(audience, schedule, kind="scheduled", claim=(key, slot),
+                                          post_empty=not schedule.skip_empty))
+        return outcomes
+
+    def _deliver(self, audience: Audience, schedule: DigestSchedule, *, kind: str,
+                 claim: tuple[str, dt.datetime] | None = None, post_empty: bool = True) -> Outcome:
+        key, slot = claim if claim else (None, None)
+        now = self.now()
+
+        def finish(status: str, **values) -> None:
+            if claim:
+                self.store.update_run(key, slot, audience, status=status, now=self.now(), instance=self.instance,
+                                      **values)
+
+        try:
+            digest = digest_for(self.services, audience, schedule, now)
+            if digest.is_empty and not post_empty:
+                finish(SKIPPED)
+                self._log(PostRecord(now, audience, kind, "skipped", key, slot, instance=self.instance))
+                log.info("digest for %s: nothing new, skipped", audience)
+                return Outcome(audience, "skipped", kind, key, slot)
+            finish(POSTING)
+            delivery = self.publisher.publish(digest)
+        except Exception as exc:  # any failure is recorded and retried; none is dropped silently
+            error = f"{type(exc).__name__}: {exc}"[:2000]
+            attempts = (self.store.run(key, slot, audience).attempts if claim else 1)
+            retry_at = self.now() + retry_delay(attempts)
+            if isinstance(exc, DeliveryError) and exc.retry_after:
+                retry_at = max(retry_at, self.now() + dt.timedelta(seconds=exc.retry_after))
+            finish(FAILED, error=error, next_attempt_at=retry_at)
+            self._log(PostRecord(self.now(), audience, kind, "failed", key, slot, instance=self.instance,
+                                 error=error))
+            log.error("digest for %s failed (attempt %d, %s); %s", audience, attempts, error,
+                      f"retrying after {retry_at.isoformat()}" if claim else "not retried",
+                      exc_info=not isinstance(exc, DeliveryError))
+            return Outcome(audience, "failed", kind, key, slot, error=error)
+        assert digest.baseline is not None
+        self.store.save_digest(digest.baseline)
+        status = "partial" if delivery.errors else "posted"
+        error = "; ".join(delivery.errors) or None
+        finish(POSTED, message_ts=delivery.message_ts, error=error)
+        self._log(PostRecord(self.now(), audience, kind, status, key, slot, delivery.message_ts, delivery.parts,
+                             self.instance, error))
+        if error:
+            log.error("digest for %s posted (ts %s) but %s", audience, delivery.message_ts, error)
+        else:
+            log.info("digest for %s posted: %d message(s), ts %s", audience, delivery.parts, delivery.message_ts)
+        return Outcome(audience, status, kind, key, slot, delivery.message_ts, delivery.parts, error)
+
+    def _log(self, record: PostRecord) -> None:
+        try:
+            self.store.log_post(record)
+        except Exception:  # the post happened (or not) either way; the log line below says which
+            log.exception("could not write the post log for %s", record.audience)
+
+
+@dataclass
+class SchedulerHandle:
+    """The running scheduler; `shutdown()` stops it (waiting for a digest being posted)."""
+
+    scheduler: object
+    runner: DigestRunner
+
+    def shutdown(self, wait: bool = True) -> None:
+        if getattr(self.scheduler, "running", False):
+            self.scheduler.shutdown(wait=wait)
+
+
+def start_scheduler(services, client=None, *, publisher: Publisher | None = None,
+                    sweep_seconds: float = SWEEP_SECONDS) -> SchedulerHandle:
+    """Start posting digests in the background (`policybot serve` with digests.scheduler on).
+
+    Args:
+        services: the running app's services (store and clock included).
+        client: the app's slack_sdk WebClient (bot token, API URL and 429 retries set).
+        publisher: posts a digest; default: to Slack through `client`.
+        sweep_seconds: how often to look for corpus changes, missed slots and retries.
+
+    Raises:
+        ConfigError: a schedule's cron expression is invalid, or there is no database.
+    """
+    from apscheduler.schedulers.background import BackgroundScheduler
+    from apscheduler.triggers.interval import IntervalTrigger
+
+    if publisher is None:
+        from handlers.digests import SlackPublisher
+
+        publisher = SlackPublisher(client)
+    runner = DigestRunner(services, publisher)
+    runner.register()
+    scheduler = BackgroundScheduler(
+        timezone=dt.timezone.utc,
+        # A job late because the process was busy or asleep runs once, however late.
+        job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
+    )
+    for i, (schedule, trigger) in enumerate(runner.triggers):
+        scheduler.add_job(runner.run_schedule, trigger, args=[schedule], id=f"digest-{i}",
+                          name=f"digest {schedule.channel} ({schedule.cron} {schedule.timezone})")
+    # The first sweep runs at once: it posts a digest missed while the bot was down.
+    scheduler.add_job(runner.tick, IntervalTrigger(seconds=sweep_seconds), id="digest-sweep",
+                      name="digest sweep", next_run_time=dt.datetime.now(dt.timezone.utc))
+    scheduler.start()
+    log.info("digest scheduler started: %d schedule(s), instance %s", len(runner.triggers), runner.instance)
+    return SchedulerHandle(scheduler, runner)
+
+
+def describe_schedules(schedules: Sequence[DigestSchedule], audience: Audience) -> list[DigestSchedule]:
+    """The schedules that deliver to `audience` (its channel, or `dm` for a user)."""
+    wanted = DM_SCHEDULE if audience.is_user else audience.id
+    return [s for s in schedules if s.channel == wanted]
