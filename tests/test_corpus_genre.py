@@ -149,3 +149,20 @@ def test_covering_notice_with_parts_and_chinese_date():
     assert by_ref["第一部分 二、(一)"].targets[0].metric == "国家级专精特新“小巨人”企业"
     duty = by_ref["第二部分 一、"]
     assert duty.lead_units == ("各区政府",) and duty.units_rule == "first-listed"
+
+
+def test_markdown_plan_with_half_parenthesis_items():
+    from pathlib import Path
+
+    from bot.corpus.reader import load_document
+
+    doc = load_document(Path(__file__).parent / "data" / "markdown-plan-with-half-parens.md")
+    assert doc.title == "杭州市关于加快培育专精特新企业的实施方案" and doc.region == "杭州市"
+    refs = [c.ref.split("》")[1] for c in doc.clauses]
+    assert refs == ["一、", "二、 1)", "二、 2)", "三、"]
+    goal = doc.clauses[0]
+    assert goal.is_goal_section and "**" not in goal.text
+    assert [(t.value, t.unit, t.comparator) for t in goal.targets] == [(1000.0, "家", "以上"), (100.0, "家", "以上")]
+    assert doc.clauses[1].lead_units == ("市经信局",) and doc.clauses[1].support_units == ("市科技局",)
+    assert doc.clauses[2].units_rule == "stated" and doc.clauses[2].support_units == ("人行杭州中心支行",)
+    assert "#" not in "".join(c.text for c in doc.clauses)

@@ -41,6 +41,10 @@ _UNIT_AFTER = "家个项人元万亿%套件名所座条次倍年月日千百"
 _OCR_NUMBER_RE = re.compile(rf"(?<![A-Za-z])([0-9IOlo][0-9IOlo.]*[0-9IOlo])(?=[{_UNIT_AFTER}版])")
 
 
+# Markdown furniture in `.md` documents: heading hashes, emphasis, quote and list marks.
+_MARKDOWN = re.compile(r"^\s*(#{1,6}|>|[-*+])\s+|\*\*|__|^\s*[-*_]{3,}\s*$")
+
+
 @dataclass
 class CleanText:
     lines: list[str]
@@ -126,7 +130,7 @@ def clean_text(raw: str) -> CleanText:
     result = CleanText(lines=[])
     kept: list[str] = []
     for raw_line in text.split("\n"):
-        line = re.sub(r"[ \t]+", " ", raw_line).strip()
+        line = _MARKDOWN.sub("", re.sub(r"[ \t]+", " ", raw_line)).strip()
         if not line:
             continue
         for key, pattern in _HINT_RES.items():

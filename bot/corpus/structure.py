@@ -23,12 +23,13 @@ _MARKER_PATTERNS = [
     ("cn_paren", re.compile(rf"\(([{_CN}]+)\)\s*[、.]?\s*")),
     ("ar", re.compile(r"(\d{1,3})\s*[.、](?![\d%])\s*")),
     ("ar_paren", re.compile(r"\((\d{1,3})\)\s*(?![%年月日])")),
+    ("ar_half", re.compile(r"(\d{1,2})\)\s*(?=[\u4e00-\u9fff“])")),
     ("circled", re.compile(r"([①-⑳])\s*")),
     ("dash", re.compile(r"(——)(?=[^—\s])")),
 ]
 # Characters after which a marker may start inside a line.
 _INLINE_BOUNDARY = set("。;!?:)〕」”]")
-_CANDIDATE_START = re.compile(rf"第[{_CN}]+部分|第[{_CN}\d]+[章条]|[{_CN}]+\s*[、.]|\([{_CN}\d]+\)|\d{{1,3}}\s*[.、]|[①-⑳]|——")
+_CANDIDATE_START = re.compile(rf"第[{_CN}]+部分|第[{_CN}\d]+[章条]|[{_CN}]+\s*[、.]|\([{_CN}\d]+\)|\d{{1,3}}\s*[.、)]|[①-⑳]|——")
 
 
 @dataclass
@@ -67,6 +68,7 @@ def _label(kind: str, number_text: str) -> str:
         "cn_paren": f"({number_text})",
         "ar": f"{number_text}.",
         "ar_paren": f"({number_text})",
+        "ar_half": f"{number_text})",
         "circled": number_text,
         "dash": "——",
     }[kind]
@@ -97,7 +99,7 @@ def _candidates(body: str):
             mm = pattern.match(body, pos)
             if not mm:
                 continue
-            if kind == "dash" and not at_line_start:
+            if kind in ("dash", "ar_half") and not at_line_start:
                 continue
             if mm.end() >= len(body) or body[mm.end()] == "\n" and kind in ("cn", "ar"):
                 continue  # a bare number on its own line is a page number, not a heading
