@@ -1,0 +1,93 @@
+"""Shared by the digest tests: a clock the test sets, a corpus to edit, services on a real database."""
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import shutil
+from pathlib import Path
+
+from bot.engine import PolicyEngine
+from bot.services import Services
+from bot.settings import DigestSchedule, Settings
+from bot.store import Store
+
+ROOT = Path(__file__).resolve().parent.parent
+SEEDS = ROOT / "seeds"
+SHANGHAI = dt.timezone(dt.timedelta(hours=8))
+CHANNEL = "C0DIGEST"
+ADMIN = "U0ADMIN"
+WEEKLY = "0 9 * * 1"  # Mondays 09:00, Asia/Shanghai
+# Monday 2026-11-23 09:00 in Shanghai, the first slot the tests care about.
+MONDAY = dt.datetime(2026, 11, 23, 9, 0, tzinfo=SHANGHAI)
+
+NEW_DOCUMENT_NAME = "leshan-2026-rd-investment-plan.txt"
+NEW_DOCUMENT = """乐山市关于加大全社会研发投入的实施方案
+(2026年3月1日)
+为深入实施创新驱动发展战略,加快提升全社会研发投入强度,结合乐山实际,制定本方案。
+一、总体目标
+到2026年底,全社会研发经费投入强度达到2.5%以上,规模以上工业企业研发机构覆盖率达到40%。
+二、重点任务
+(一)实施企业研发投入倍增计划。对年度研发投入增长超过20%的企业给予一次性奖励,引导企业建立研发准备金制度。(牵头单位:市科技局;配合单位:市财政局、市税务局)
+(二)建设中试熟化平台。支持企业与高校院所共建中试基地,推动科技成果就地转化。(牵头单位:市经济和信息化局)
+"""
+NEW_CLAUSE_WORDS = "研发投入倍增计划"
+
+
+class Clock:
+    """A clock the test moves by hand; call it for the current (aware) time."""
+
+    def __init__(self, start: dt.datetime):
+        self.now = start
+
+    def __call__(self) -> dt.datetime:
+        return self.now
+
+    def set(self, when: dt.datetime) -> None:
+        self.now = when
+
+    def advance(self, **delta) -> dt.datetime:
+        self.now += dt.timedelta(**delta)
+        return self.now
+
+
+def copy_seeds(folder: Path) -> Path:
+    shutil.copytree(SEEDS, folder)
+    return folder
+
+
+def add_new_document(folder: Path) -> Path:
+    path = folder / NEW_DOCUMENT_NAME
+    path.write_text(NEW_DOCUMENT, encoding="utf-8")
+    return path
+
+
+def digest_settings(base: Settings, corpus: Path, cache: Path, database_url: str, *,
+                    schedules: tuple[DigestSchedule, ...] | None = None, **changes) -> Settings:
+    """Project settings pointed at a test corpus, cache and database, with one weekly schedule."""
+    if schedules is None:
+        schedules = (DigestSchedule(CHANNEL, WEEKLY, "Asia/Shanghai"),)
+    return dataclasses.replace(base, corpus_dir=corpus, cache_dir=cache, database_url=database_url,
+                               schedules=schedules, admins=frozenset({ADMIN}), **changes)
+
+
+def make_services(settings: Settings, clock: Clock) -> Services:
+    """What `policybot serve` builds: an engine over the corpus and the migrated store."""
+    return Services(settings=settings, engine=PolicyEngine.from_settings(settings),
+                    store=Store.open(settings.database_url), clock=clock)
+
+
+def posts_to(fake, channel: str) -> list:
+    """The top-level messages the fake Slack accepted for `channel` (thread replies excluded)."""
+    return [c for c in fake.calls_to("chat.postMessage")
+            if c.params.get("channel") == channel and not c.params.get("thread_ts")]
+
+
+def message_text(call) -> str:
+    """Everything a posted message shows, as one string, bold marks (`*`, zero-width spaces) removed."""
+    import json
+
+    blocks = call.params.get("blocks")
+    if isinstance(blocks, str):
+        blocks = json.loads(blocks)
+    text = call.params.get("text", "") + "\n" + json.dumps(blocks or [], ensure_ascii=False)
+    return text.replace("\u200b", "").replace("*", "")

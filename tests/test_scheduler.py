@@ -1,0 +1,411 @@
+"""Digests on real cron schedules, driven by a clock the test sets, posted to the fake Slack.
+
+The conversation tests run the real app over HTTP (slack_harness) so `/policy subscribe`,
+`digest preview|now`, `reload` and the feedback buttons go through the same path as in Slack;
+the scheduler posts with the production WebClient (429 retry handler included).
+"""
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+import threading
+import time
+from dataclasses import dataclass
+
+import pytest
+from fake_slack import FakeSlackAPI
+from slack_harness import TOKEN, running_app
+from slack_sdk import WebClient
+
+from bot.app import make_web_client
+from bot.errors import ConfigError
+from bot.scheduler import (CorpusWatcher, DigestRunner, crontab_weekdays, latest_slot, parse_crontab, schedule_key,
+                           start_scheduler)
+from bot.services import Services
+from bot.settings import DigestSchedule, load_settings
+from bot.store import FAILED, NOT_HELPFUL, POSTED, SKIPPED, Audience, format_feedback
+from digest_support import (ADMIN, CHANNEL, MONDAY, NEW_CLAUSE_WORDS, SHANGHAI, WEEKLY, Clock, add_new_document,
+                            copy_seeds, digest_settings, make_services, message_text, posts_to)
+from handlers.digests import SlackPublisher
+
+UTC = dt.timezone.utc
+FRIDAY = MONDAY - dt.timedelta(days=3)  # the bot starts here, before the first slot
+WEEK = dt.timedelta(days=7)
+
+
+def at(moment: dt.datetime, **delta) -> dt.datetime:
+    return moment + dt.timedelta(**delta)
+
+
+@dataclass
+class World:
+    services: Services
+    clock: Clock
+    fake: FakeSlackAPI
+
+    @property
+    def settings(self):
+        return self.services.settings
+
+    def runner(self, **kwargs) -> DigestRunner:
+        client = make_web_client(TOKEN, self.fake.api_url)
+        return DigestRunner(self.services, SlackPublisher(client), **kwargs)
+
+    def restart(self) -> "World":
+        """A new process: new engine, new connection pool, same database and corpus folder."""
+        self.services.store.close()
+        return World(make_services(self.settings, self.clock), self.clock, self.fake)
+
+
+@pytest.fixture
+def world(settings, tmp_path):
+    folder = copy_seeds(tmp_path / "corpus")
+    here = digest_settings(settings, folder, settings.cache_dir, f"sqlite:///{tmp_path / 'policybot.db'}")
+    clock = Clock(FRIDAY)
+    services = make_services(here, clock)
+    with FakeSlackAPI(token=TOKEN) as fake:
+        yield World(services, clock, fake)
+    services.store.close()
+
+
+def with_schedules(world: World, *schedules: DigestSchedule, **changes) -> World:
+    world.services.settings = dataclasses.replace(world.settings, schedules=schedules, **changes)
+    return world
+
+
+# ---------------------------------------------------------------- slots
+
+def test_latest_slot_follows_the_cron_in_its_time_zone():
+    weekly = parse_crontab(WEEKLY, "Asia/Shanghai")
+    long_ago = dt.datetime(2020, 1, 1, tzinfo=UTC)
+    assert latest_slot(weekly, MONDAY, long_ago) == MONDAY
+    assert latest_slot(weekly, at(MONDAY, seconds=-1), long_ago) == MONDAY - WEEK
+    assert latest_slot(weekly, at(MONDAY, days=6), long_ago) == MONDAY
+    # Nothing before the floor (the moment the schedule was first seen) counts.
+    assert latest_slot(weekly, at(MONDAY, hours=1), at(MONDAY, minutes=1)) is None
+    assert latest_slot(weekly, MONDAY, MONDAY) == MONDAY
+    minutely = parse_crontab("*/15 * * * *", "Asia/Shanghai")
+    assert latest_slot(minutely, at(MONDAY, minutes=44), long_ago) == at(MONDAY, minutes=30)
+    yearly = parse_crontab("0 9 1 1 *", "Asia/Shanghai")
+    assert latest_slot(yearly, MONDAY, long_ago) == dt.datetime(2026, 1, 1, 9, tzinfo=SHANGHAI)
+    new_york = parse_crontab("30 8 * * *", "America/New_York")
+    assert latest_slot(new_york, dt.datetime(2026, 11, 2, 13, 31, tzinfo=UTC), long_ago) == \
+        dt.datetime(2026, 11, 2, 13, 30, tzinfo=UTC)  # 08:30 EST, the day after the clocks went back
+
+
+def test_weekdays_are_numbered_as_in_crontab_not_as_in_apscheduler_3():
+    assert MONDAY.weekday() == 0
+    assert [crontab_weekdays(f) for f in ("1", "0", "7", "1-5", "5-7", "*/2", "sat,sun", "0-6")] == \
+        ["mon", "sun", "sun", "mon,tue,wed,thu,fri", "sun,fri,sat", "sun,tue,thu,sat", "sun,sat", "*"]
+    long_ago = dt.datetime(2020, 1, 1, tzinfo=UTC)
+    sunday = parse_crontab("0 9 * * 0", "Asia/Shanghai")
+    assert latest_slot(sunday, MONDAY, long_ago) == at(MONDAY, days=-1)
+    # Day of month and day of week both given: either matches, as in crontab.
+    first_or_monday = parse_crontab("0 9 1 * 1", "Asia/Shanghai")
+    assert latest_slot(first_or_monday, at(MONDAY, days=-1), long_ago) == MONDAY - WEEK
+    assert latest_slot(first_or_monday, at(MONDAY, days=8), long_ago) == dt.datetime(2026, 12, 1, 9, tzinfo=SHANGHAI)
+    for bad in ("0 9 * * 8", "0 9 * * 5-1", "0 9 * *", "0 9 * * mon/0"):
+        with pytest.raises(ValueError):
+            parse_crontab(bad, "Asia/Shanghai")
+
+
+def test_a_bad_cron_is_a_clear_error_naming_the_key(tmp_path):
+    config = tmp_path / "config"
+    config.mkdir()
+    (config / "settings.yaml").write_text(
+        "digests:\n  schedules:\n    - channel: C1\n      cron: '0 9 * * 1'\n"
+        "    - channel: C2\n      cron: '0 25 * * mon'\n      sections: [documents, gossip]\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as caught:
+        load_settings(config / "settings.yaml", env={})
+    problems = "\n".join(caught.value.problems)
+    assert "key 'digests.schedules[1].cron' is not a valid cron expression: '0 25 * * mon'" in problems
+    assert "key 'digests.schedules[1].sections' has unknown section(s) ['gossip']" in problems
+    assert "schedules[0]" not in problems
+
+
+def test_the_runner_refuses_a_bad_cron_before_starting(world):
+    with_schedules(world, DigestSchedule(CHANNEL, WEEKLY), DigestSchedule("C2", "61 * * * *"))
+    with pytest.raises(ConfigError, match=r"key 'digests.schedules\[1\].cron' is not a valid cron expression"):
+        start_scheduler(world.services, WebClient(token=TOKEN, base_url=world.fake.api_url))
+
+
+# ---------------------------------------------------------------- the conversation
+
+def reply_to_command(running, text: str, *, user: str = "U0ASKER", channel: str = CHANNEL) -> dict:
+    """Send `/policy <text>`; return the reply, from the ack or from the response_url."""
+    sent, name = running.slack.command(text, user=user, channel=channel)
+    assert sent.status == 200
+    body = sent.json() if sent.body else {}
+    if body.get("blocks") and "Working on it" not in json.dumps(body):
+        return body
+    return running.fake.wait_for_call(name, timeout=15)[0].params
+
+
+def test_subscribe_then_a_new_document_is_posted_once_with_the_new_clause(world):
+    runner = world.runner()
+    runner.register()
+    with running_app(world.services) as running:
+        reply = reply_to_command(running, "subscribe 研发投入")
+        assert "Subscribed in this channel to *研发投入*" in json.dumps(reply, ensure_ascii=False)
+        assert "`0 9 * * 1` (Asia/Shanghai)" in json.dumps(reply, ensure_ascii=False)
+        listed = reply_to_command(running, "subscriptions")
+        assert "• 研发投入" in json.dumps(listed, ensure_ascii=False)
+
+    assert runner.tick() == []  # Friday: last Monday's slot predates the bot
+    world.clock.set(at(MONDAY, seconds=20))
+    (first,) = runner.tick()
+    assert first.status == "posted" and first.slot == MONDAY
+    assert runner.tick() == []
+
+    add_new_document(world.settings.corpus_dir)
+    world.clock.set(at(MONDAY, days=1))
+    assert runner.tick() == []  # the corpus is reloaded now, reported at the next slot
+    assert any(d.id.startswith("leshan") for d in world.services.engine.documents)
+
+    world.clock.set(at(MONDAY, days=7, seconds=5))
+    (second,) = runner.tick()
+    assert second.status == "posted" and second.slot == MONDAY + WEEK
+    world.clock.advance(minutes=30)
+    assert runner.tick() == []
+
+    posts = posts_to(world.fake, CHANNEL)
+    assert len(posts) == 2
+    assert NEW_CLAUSE_WORDS not in message_text(posts[0])
+    latest = message_text(posts[1])
+    assert NEW_CLAUSE_WORDS in latest and "乐山市关于加大全社会研发投入的实施方案" in latest
+    assert "1 new or changed document(s)" in latest
+    assert world.fake.problems() == []
+    assert [p.status for p in world.services.store.posts()] == ["posted", "posted"]
+
+
+def test_a_restart_in_between_never_posts_twice_nor_loses_subscriptions(world):
+    audience = Audience.channel(CHANNEL)
+    world.services.store.subscribe(audience, "研发投入", by="U0ASKER", at=FRIDAY)
+    world.runner().register()
+    world.clock.set(at(MONDAY, seconds=1))
+    assert [o.status for o in world.runner().tick()] == ["posted"]
+
+    world = world.restart()
+    assert world.services.store.topics(audience) == ["研发投入"]
+    assert world.runner().tick() == []
+    world.clock.set(at(MONDAY, minutes=5))
+    assert world.runner().tick() == []
+
+    add_new_document(world.settings.corpus_dir)
+    world = world.restart()
+    world.clock.set(at(MONDAY, days=7))
+    assert [o.status for o in world.runner().tick()] == ["posted"]
+    posts = posts_to(world.fake, CHANNEL)
+    assert len(posts) == 2 and NEW_CLAUSE_WORDS in message_text(posts[1])
+
+
+def test_a_digest_missed_while_down_is_posted_once_not_once_per_slot(world):
+    world.runner().register()  # the bot ran on Friday, then stopped
+    world.clock.set(at(MONDAY, days=16, hours=3))  # three Mondays later (a Wednesday)
+    world = world.restart()
+    runner = world.runner()
+    (outcome,) = runner.tick()
+    assert outcome.status == "posted" and outcome.slot == MONDAY + 2 * WEEK
+    assert runner.tick() == []
+    runs = world.services.store.runs()
+    assert [(r.slot, r.status) for r in runs] == [(MONDAY + 2 * WEEK, POSTED)]
+    assert len(posts_to(world.fake, CHANNEL)) == 1
+
+
+def test_slack_429_is_waited_out_and_the_digest_still_posted_once(world):
+    runner = world.runner()
+    runner.register()
+    world.fake.rate_limit("chat.postMessage", times=1, retry_after=1)
+    world.clock.set(at(MONDAY, seconds=1))
+    (outcome,) = runner.tick()
+    assert outcome.status == "posted"
+    calls = world.fake.calls_to("chat.postMessage", ok_only=False)
+    assert [c.status for c in calls] == [429, 200]
+    assert calls[1].at - calls[0].at >= 1.0
+    assert len(posts_to(world.fake, CHANNEL)) == 1
+
+
+def test_a_429_that_outlasts_the_retries_is_retried_after_retry_after_at_a_later_tick(world):
+    # A client without retry handlers: the 429 reaches the runner, which records it.
+    runner = DigestRunner(world.services, SlackPublisher(WebClient(token=TOKEN, base_url=world.fake.api_url)))
+    runner.register()
+    world.fake.rate_limit("chat.postMessage", times=1, retry_after=120)
+    world.clock.set(at(MONDAY, seconds=1))
+    (failed,) = runner.tick()
+    assert failed.status == "failed" and "ratelimited" in failed.error
+    world.clock.advance(seconds=60)
+    assert runner.tick() == []  # Slack asked for two minutes
+    world.clock.advance(seconds=61)
+    (posted,) = runner.tick()
+    assert posted.status == "posted" and posted.slot == MONDAY
+    assert len(posts_to(world.fake, CHANNEL)) == 1
+
+
+def test_other_failures_are_recorded_and_retried_at_the_next_tick(world, caplog):
+    runner = world.runner()
+    runner.register()
+    world.fake.token = "xoxb-someone-else"  # Slack now refuses the token: invalid_auth
+    world.clock.set(at(MONDAY, seconds=1))
+    with caplog.at_level("ERROR", logger="policybot.digests"):
+        (failed,) = runner.tick()
+    assert failed.status == "failed" and "invalid_auth" in failed.error
+    assert "invalid_auth" in caplog.text
+    run = world.services.store.run(schedule_key(world.settings.schedules[0]), MONDAY, Audience.channel(CHANNEL))
+    assert run.status == FAILED and run.next_attempt_at is not None
+    assert [p.status for p in world.services.store.posts()] == ["failed"]
+    assert world.services.store.last_digest(Audience.channel(CHANNEL)) is None
+
+    world.fake.token = TOKEN
+    world.clock.advance(minutes=1)  # the next sweep
+    (posted,) = runner.tick()
+    assert posted.status == "posted"
+    assert [p.status for p in world.services.store.posts()] == ["failed", "posted"]
+    assert world.services.store.run(run.schedule_key, MONDAY, run.audience).attempts == 2
+    assert len(posts_to(world.fake, CHANNEL)) == 1
+
+
+def test_nothing_new_is_one_short_line_or_skipped_as_configured(world):
+    skipping = DigestSchedule("C0QUIET", WEEKLY, skip_empty=True)
+    with_schedules(world, DigestSchedule(CHANNEL, WEEKLY), skipping)
+    runner = world.runner()
+    runner.register()
+    world.clock.set(at(MONDAY, seconds=1))
+    assert [o.status for o in runner.tick()] == ["posted", "posted"]  # first digests are never empty
+    world.clock.set(at(MONDAY, days=7, seconds=1))
+    assert [(o.audience.id, o.status) for o in runner.tick()] == [(CHANNEL, "posted"), ("C0QUIET", "skipped")]
+    short = posts_to(world.fake, CHANNEL)[1]
+    assert short.params["text"].startswith("Nothing new in the policy documents since the last digest on 2026-11-23")
+    assert len(posts_to(world.fake, "C0QUIET")) == 1
+    assert world.services.store.run(schedule_key(skipping), MONDAY + WEEK, Audience.channel("C0QUIET")).status \
+        == SKIPPED
+
+
+def test_two_instances_on_one_database_post_each_slot_once(world):
+    second = World(make_services(world.settings, world.clock), world.clock, world.fake)
+    runners = [world.runner(), second.runner()]
+    for r in runners:
+        r.register()
+    for week in range(3):
+        world.clock.set(at(MONDAY, days=7 * week, seconds=2))
+        barrier = threading.Barrier(2)
+        outcomes: list = []
+
+        def tick(runner: DigestRunner) -> None:
+            barrier.wait()
+            outcomes.extend(runner.tick())
+
+        threads = [threading.Thread(target=tick, args=(r,)) for r in runners]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(60)
+        assert [o.status for o in outcomes] == ["posted"], week
+    assert len(posts_to(world.fake, CHANNEL)) == 3
+    second.services.store.close()
+
+
+def test_dm_subscribers_get_their_digest_as_a_dm_from_the_next_slot(world):
+    with_schedules(world, DigestSchedule("dm", WEEKLY))
+    runner = world.runner()
+    runner.register()
+    with running_app(world.services) as running:
+        running.slack.direct_message("subscribe 研发投入", user="U0READER", channel="D0READER")
+        answer = running.fake.wait_for_call("chat.postMessage")[0]
+        assert answer.params["channel"] == "D0READER"
+        assert "Subscribed in your DMs to 研发投入" in message_text(answer)
+    assert world.services.store.topics(Audience.user("U0READER")) == ["研发投入"]
+
+    world.clock.set(at(MONDAY, seconds=3))
+    (outcome,) = runner.tick()
+    assert outcome.audience == Audience.user("U0READER")
+    # chat.postMessage to a user id posts in the bot's DM with that user.
+    assert len(posts_to(world.fake, "U0READER")) == 1
+    # Someone subscribing after the slot waits for the next one: no late digest.
+    world.services.store.subscribe(Audience.user("U0LATE"), "知识产权", by="U0LATE", at=at(MONDAY, hours=2))
+    world.clock.set(at(MONDAY, hours=3))
+    assert runner.tick() == []
+    world.clock.set(at(MONDAY, days=7))
+    assert sorted(o.audience.id for o in runner.tick()) == ["U0LATE", "U0READER"]
+
+
+def test_corpus_watcher_sees_files_added_edited_and_removed(tmp_path):
+    folder = copy_seeds(tmp_path / "corpus")
+    watcher = CorpusWatcher(folder)
+    assert not watcher.changed()
+    path = add_new_document(folder)
+    assert watcher.changed() and not watcher.changed()
+    path.write_text(path.read_text(encoding="utf-8") + "补充一句。\n", encoding="utf-8")
+    assert watcher.changed()
+    path.unlink()
+    assert watcher.changed()
+
+
+# ---------------------------------------------------------------- in Slack: preview, now, reload, feedback
+
+def test_digest_preview_now_and_reload_from_slack(world):
+    world.services.store.subscribe(Audience.channel(CHANNEL), "研发投入", by="U0ASKER", at=FRIDAY)
+    # The app posts `digest now` with its own client, to the fake Slack the harness started.
+    with running_app(world.services) as running:
+        preview = reply_to_command(running, "digest preview")
+        text = json.dumps(preview, ensure_ascii=False)
+        assert "Preview of the next digest for this channel" in text and "研发投入" in text
+        assert preview.get("response_type", "ephemeral") == "ephemeral"
+        assert posts_to(running.fake, CHANNEL) == []
+
+        refused = reply_to_command(running, "digest now")
+        assert "only policybot admins can post a digest" in json.dumps(refused)
+        assert posts_to(running.fake, CHANNEL) == []
+        done = reply_to_command(running, "digest now", user=ADMIN)
+        assert "Digest posted in this channel" in json.dumps(done)
+        assert len(posts_to(running.fake, CHANNEL)) == 1
+
+        assert "only policybot admins can reload" in json.dumps(reply_to_command(running, "reload"))
+        add_new_document(world.settings.corpus_dir)
+        reloaded = json.dumps(reply_to_command(running, "reload", user=ADMIN), ensure_ascii=False)
+        assert "Added: leshan-2026-rd-investment-plan" in reloaded and "6 document(s)" in reloaded
+        assert running.fake.problems() == []
+    assert [p.kind for p in world.services.store.posts()] == ["manual"]
+
+
+def test_feedback_buttons_store_the_click_and_thank_the_user_privately(world):
+    value = json.dumps({"q": "target 研发", "i": "target",
+                        "ids": ["chengdu-2021-sci-tech-innovation-decision#p0", "gone#1"]})
+    with running_app(world.services) as running:
+        sent, name = running.slack.block_action("feedback_not_helpful", value, user="U0CRITIC")
+        assert sent.status == 200
+        ack = running.fake.wait_for_call(name)[0].params
+        assert ack["response_type"] == "ephemeral" and ack["replace_original"] is False
+        assert "noted as not helpful" in ack["text"]
+        _, name = running.slack.block_action("feedback_helpful", value, user="U0FAN")
+        running.fake.wait_for_call(name)
+    (item,) = world.services.store.feedback(verdict=NOT_HELPFUL)
+    assert (item.user_id, item.query, item.intent, item.verdict) == ("U0CRITIC", "target 研发", "target", NOT_HELPFUL)
+    assert item.clause_ids == ("chengdu-2021-sci-tech-innovation-decision#p0", "gone#1")
+    assert item.shown[0][1].startswith("《中共成都市委") and item.shown[1] == ("gone#1", None)
+    assert item.channel_id == "C0GENERAL" and item.at == FRIDAY
+    assert len(world.services.store.feedback()) == 2
+    assert "U0CRITIC · not helpful (target): target 研发" in format_feedback([item])
+
+
+# ---------------------------------------------------------------- APScheduler in the process
+
+def test_start_scheduler_catches_up_at_start_and_runs_the_cron_job(world):
+    world.runner().register()  # first seen on Friday
+    world.clock.set(at(MONDAY, hours=2))  # started after Monday's slot: it was missed
+    handle = start_scheduler(world.services, make_web_client(TOKEN, world.fake.api_url), sweep_seconds=3600)
+    try:
+        jobs = {job.id: job for job in handle.scheduler.get_jobs()}
+        assert set(jobs) == {"digest-0", "digest-sweep"}
+        assert str(jobs["digest-0"].trigger.timezone) == "Asia/Shanghai"
+        world.fake.wait_for(lambda calls: len(posts_to(world.fake, CHANNEL)) == 1, timeout=15)
+
+        world.clock.set(at(MONDAY, days=7, seconds=1))
+        handle.scheduler.modify_job("digest-0", next_run_time=dt.datetime.now(UTC))  # "it is 09:00 now"
+        world.fake.wait_for(lambda calls: len(posts_to(world.fake, CHANNEL)) == 2, timeout=15)
+    finally:
+        handle.shutdown()
+    assert not handle.scheduler.running
+    time.sleep(0.2)
+    assert len(posts_to(world.fake, CHANNEL)) == 2
+    assert [r.slot for r in world.services.store.runs()] == [MONDAY, MONDAY + WEEK]
