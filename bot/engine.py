@@ -386,11 +386,11 @@ class PolicyEngine:
         concepts, bigram_terms, marks, unknown = self._concepts(snap, query.topic)
         if not concepts and not bigram_terms:
             return [], []
-        scores, coverage = snap.index.score(concepts, bigram_terms, mask, unknown)
+        docs, scores, coverage = snap.index.score(concepts, bigram_terms, mask, unknown)
         combined = np.where(coverage >= self.settings.min_relevance, scores * (0.25 + coverage), 0)
-        top = snap.index.top(combined, MAX_CANDIDATES)
+        best = snap.index.top(combined, MAX_CANDIDATES)
         marks = marks + [c.label for c in concepts]
-        found = (self._candidate(snap, int(pos), float(combined[pos]), marks, query) for pos in top)
+        found = (self._candidate(snap, int(docs[i]), float(combined[i]), marks, query) for i in best)
         candidates = [c for c in found if c is not None]
         if query.intent == "target" and candidates:
             best = max(c.score for c in candidates)
@@ -458,8 +458,8 @@ class PolicyEngine:
         concepts, bigram_terms, _, unknown = self._concepts(snap, query.topic)
         suggestions: list[str] = []
         if concepts or bigram_terms:
-            scores, _ = snap.index.score(concepts, bigram_terms, None, unknown)
-            for pos in snap.index.top(scores, 20):
+            docs, scores, _ = snap.index.score(concepts, bigram_terms, None, unknown, pool=20)
+            for pos in docs:
                 clause = snap.clauses[int(pos)]
                 title = clause.heading or (clause.path[-1] if clause.path else None)
                 if title and len(title) <= 40 and title not in suggestions:

@@ -77,25 +77,20 @@ class ClauseIndex:
             self.df += np.bincount(terms, minlength=len(vocab))
         self.offsets = np.concatenate([[0], np.cumsum(self.df)]).astype(np.int64)
         self.post_doc = np.empty(int(self.offsets[-1]), dtype=np.int32)
-        tfs = np.empty(int(self.offsets[-1]), dtype=np.float32)
+        # Per-posting BM25 term weight, so a query only multiplies by idf; float16 is plenty to rank.
+        self.post_w = np.empty(int(self.offsets[-1]), dtype=np.float16)
+        avg = max(float(lengths.mean()), 1e-9) if self.size else 1.0
         cursor = self.offsets[:-1].copy()
         while blocks:
             start, terms, local_docs, block_tfs = blocks.pop(0)
             block_df = np.bincount(terms, minlength=len(vocab))
             first = np.concatenate([[0], np.cumsum(block_df)[:-1]])
             dest = cursor[terms] + (np.arange(len(terms)) - first[terms])
-            self.post_doc[dest] = local_docs.astype(np.int32) + start
-            tfs[dest] = block_tfs
+            docs = local_docs.astype(np.int32) + start
+            tf = block_tfs.astype(np.float32)
+            self.post_doc[dest] = docs
+            self.post_w[dest] = tf * (K1 + 1) / (tf + K1 * (1 - B + B * lengths[docs] / avg))
             cursor += block_df
-        avg = max(float(lengths.mean()), 1e-9) if self.size else 1.0
-        # Per-posting BM25 term weight, so a query only multiplies by idf; float16 is plenty to rank.
-        self.post_w = np.empty(len(tfs), dtype=np.float16)
-        for lo in range(0, len(tfs), 1 << 22):
-            hi = lo + (1 << 22)
-            tf = tfs[lo:hi]
-            norm = K1 * (1 - B + B * lengths[self.post_doc[lo:hi]] / avg)
-            self.post_w[lo:hi] = tf * (K1 + 1) / (tf + norm)
-        del tfs
         self.df = self.df.astype(np.int32)
         self.idf_all = np.log(1 + (self.size - self.df + 0.5) / (self.df + 0.5)).astype(np.float32)
 
@@ -117,57 +112,66 @@ class ClauseIndex:
     def max_idf(self) -> float:
         return float(np.log(1 + (self.size + 0.5) / 0.5))
 
+    def _postings(self, term: int) -> np.ndarray:
+        return self.post_doc[self.offsets[term]:self.offsets[term + 1]]
+
+    def _contains(self, term: int, docs: np.ndarray) -> np.ndarray:
+        """Which of `docs` (any order) the term occurs in: postings are sorted by clause."""
+        postings = self._postings(term)
+        if not len(postings):
+            return np.zeros(len(docs), dtype=bool)
+        at = np.searchsorted(postings, docs)
+        return postings[np.minimum(at, len(postings) - 1)] == docs
+
     def score(self, concepts: Sequence[Concept], bigram_terms: Sequence[int], mask: np.ndarray | None,
-              unknown_bigrams: int = 0, bigram_weight: float = 0.35) -> tuple[np.ndarray, np.ndarray]:
-        """Return (BM25 score, coverage) per clause.
+              unknown_bigrams: int = 0, bigram_weight: float = 0.35, pool: int = 4000
+              ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Return (clauses, BM25 score, coverage) for the `pool` best-scoring clauses.
 
         Coverage is the idf-weighted share of the query a clause says: by concepts
         (a word or any of its synonyms), or by character bigrams when that is higher,
         which is what lets a query with one wrong character still pass. The
-        relevance bar is set on coverage, not on the unbounded BM25 score.
+        relevance bar is set on coverage, not on the unbounded BM25 score. It is
+        worked out only for the pool, by binary search in the postings, so a query
+        costs one pass over the corpus (the score) however many terms it has.
         """
         doc_parts, weight_parts = [], []
-        cover = np.zeros(self.size, dtype=np.float32)
-        said = np.zeros(self.size, dtype=bool)
-        total_idf = 0.0
         for concept in concepts:
-            total_idf += concept.idf
-            said[:] = False
             for term, weight in concept.terms:
                 lo, hi = self.offsets[term], self.offsets[term + 1]
-                docs = self.post_doc[lo:hi]
-                doc_parts.append(docs)
-                weight_parts.append(self.post_w[lo:hi] * (self.idf_all[term] * weight))
-                said[docs] = True  # said by any of its terms counts once
-            if concept.terms and not concept.partial:
-                cover[said] += concept.idf
-            elif concept.fallback:
-                share = np.zeros(self.size, dtype=np.float32)
-                for term in concept.fallback:
-                    lo, hi = self.offsets[term], self.offsets[term + 1]
-                    share[self.post_doc[lo:hi]] += 1.0 / max(concept.bigram_count, len(concept.fallback))
-                cover += np.where(share >= 0.6, share, 0) * concept.idf
-        bigram_cover = np.zeros(self.size, dtype=np.float32)
-        bigram_total = 0.0
+                doc_parts.append(self.post_doc[lo:hi])
+                weight_parts.append(self.post_w[lo:hi].astype(np.float32) * (self.idf_all[term] * weight))
         for term in bigram_terms:
             lo, hi = self.offsets[term], self.offsets[term + 1]
             doc_parts.append(self.post_doc[lo:hi])
-            weight_parts.append(self.post_w[lo:hi] * (self.idf_all[term] * bigram_weight))
-            bigram_cover[self.post_doc[lo:hi]] += self.idf_all[term]
-            bigram_total += float(self.idf_all[term])
-        # A bigram the corpus never has is as specific as a term can be (火星 in 火星基地建设).
-        bigram_total += unknown_bigrams * self.max_idf
-        if doc_parts:
-            scores = np.bincount(np.concatenate(doc_parts), weights=np.concatenate(weight_parts),
-                                 minlength=self.size).astype(np.float32)
-        else:
-            scores = np.zeros(self.size, dtype=np.float32)
-        coverage = cover / total_idf if total_idf else cover
-        if bigram_total:
-            coverage = np.maximum(coverage, bigram_cover / bigram_total)
+            weight_parts.append(self.post_w[lo:hi].astype(np.float32) * (self.idf_all[term] * bigram_weight))
+        if not doc_parts:
+            empty = np.zeros(0)
+            return empty.astype(np.int64), empty, empty
+        scores = np.bincount(np.concatenate(doc_parts), weights=np.concatenate(weight_parts), minlength=self.size)
         if mask is not None:
-            scores = np.where(mask, scores, 0)
-        return scores, coverage
+            scores[~mask] = 0
+        docs = self.top(scores, pool)
+        cover = np.zeros(len(docs))
+        total_idf = 0.0
+        for concept in concepts:
+            total_idf += concept.idf
+            if concept.terms and not concept.partial:
+                said = np.zeros(len(docs), dtype=bool)
+                for term, _ in concept.terms:
+                    said |= self._contains(term, docs)  # said by any of its terms counts once
+                cover += said * concept.idf
+            elif concept.fallback:
+                share = sum(self._contains(t, docs).astype(float) for t in concept.fallback)
+                share /= max(concept.bigram_count, len(concept.fallback))
+                cover += np.where(share >= 0.6, share, 0) * concept.idf
+        coverage = cover / total_idf if total_idf else cover
+        if bigram_terms:
+            bigram_cover = sum(self._contains(t, docs) * float(self.idf_all[t]) for t in bigram_terms)
+            # A bigram the corpus never has is as specific as a term can be (火星 in 火星基地建设).
+            bigram_total = float(sum(self.idf_all[t] for t in bigram_terms)) + unknown_bigrams * self.max_idf
+            coverage = np.maximum(coverage, bigram_cover / bigram_total)
+        return docs, scores[docs], coverage
 
     @staticmethod
     def top(scores: np.ndarray, k: int) -> np.ndarray:
