@@ -6,14 +6,12 @@ This is the one module that knows both the core (`bot`) and the Slack front end
 from __future__ import annotations
 
 import datetime as dt
-import importlib
 import json
 import logging
 import os
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any
 
 from slack_bolt import App, BoltResponse
 from slack_bolt.error import BoltError
@@ -155,24 +153,14 @@ def handle_error(error: Exception, body: dict, context, response: BoltResponse |
 
 def build_services(settings: Settings, *, progress=None) -> Services:
     """Load, index and warm the corpus, open the store: everything before the first request."""
+    from bot.store import open_store
+
     engine = PolicyEngine.from_settings(settings, progress=progress)
     engine.warm()
     for problem in engine.load_errors:
         log.warning("skipped corpus file: %s", problem)
-    return Services(settings=settings, engine=engine, store=_open_store(settings),
+    return Services(settings=settings, engine=engine, store=open_store(settings),
                     clock=lambda: dt.datetime.now(dt.timezone.utc))
-
-
-def _open_store(settings: Settings) -> Any:
-    """Open the digest store when that module is installed (it arrives with digests)."""
-    try:
-        store_module = importlib.import_module("bot.store")
-    except ModuleNotFoundError as exc:
-        if exc.name != "bot.store":
-            raise
-        return None
-    opener = getattr(store_module, "open_store", None)
-    return opener(settings) if opener else None
 
 
 def create_app(services: Services, *, client: WebClient | None = None, base_url: str | None = None,

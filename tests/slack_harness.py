@@ -1,6 +1,7 @@
 """Run the real app over HTTP (Starlette + uvicorn) against the fake Slack, for a test."""
 from __future__ import annotations
 
+import dataclasses
 import socket
 import threading
 import time
@@ -12,7 +13,7 @@ import uvicorn
 from fake_slack import FakeSlackAPI, SlackSender
 from slack_bolt import App
 
-from bot.app import create_app
+from bot.app import build_services, create_app
 from bot.server import EVENTS_PATH, create_asgi_app
 from bot.services import Services
 
@@ -26,6 +27,12 @@ class RunningApp:
     slack: SlackSender
     app: App
     url: str
+
+
+def app_services(settings, folder, **overrides) -> Services:
+    """Build the app's services for tests: the real engine, a database in `folder`."""
+    settings = dataclasses.replace(settings, database_url=f"sqlite:///{folder}/policybot.db", **overrides)
+    return build_services(settings)
 
 
 @contextmanager

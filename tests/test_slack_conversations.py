@@ -5,7 +5,6 @@ conversation it checks.
 """
 from __future__ import annotations
 
-import dataclasses
 import json
 import logging
 import sys
@@ -14,15 +13,14 @@ import types
 
 import pytest
 from fake_slack import BOT_ID, BOT_USER_ID
-from slack_harness import SECRET, TOKEN, running_app
+from slack_harness import SECRET, TOKEN, app_services, running_app
 
-from bot.app import build_services
 from handlers.blocks import ZWSP
 
 
 @pytest.fixture(scope="module")
-def services(settings):
-    return build_services(dataclasses.replace(settings, admins=frozenset({"U0ADMIN"})))
+def services(settings, tmp_path_factory):
+    return app_services(settings, tmp_path_factory.mktemp("db"), admins=frozenset({"U0ADMIN"}))
 
 
 @pytest.fixture

@@ -17,17 +17,17 @@ from pathlib import Path
 
 import pytest
 from fake_slack import FakeSlackAPI, SlackSender, sign
-from slack_harness import SECRET, TOKEN, running_app
+from slack_harness import SECRET, TOKEN, app_services, running_app
 
-from bot.app import SlackEnvironment, build_services, create_app
+from bot.app import SlackEnvironment, create_app
 from bot.errors import ConfigError
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture(scope="module")
-def services(settings):
-    return build_services(settings)
+def services(settings, tmp_path_factory):
+    return app_services(settings, tmp_path_factory.mktemp("db"))
 
 
 @pytest.fixture
@@ -185,7 +185,8 @@ def test_serve_loads_the_corpus_then_answers_over_http(tmp_path):
     with FakeSlackAPI(token=TOKEN) as fake:
         port = _free_port()
         env = {**os.environ, "SLACK_BOT_TOKEN": TOKEN, "SLACK_SIGNING_SECRET": SECRET,
-               "SLACK_API_URL": fake.api_url, "PYTHONUNBUFFERED": "1"}
+               "SLACK_API_URL": fake.api_url, "PYTHONUNBUFFERED": "1",
+               "POLICYBOT_DATABASE_URL": f"sqlite:///{tmp_path}/policybot.db"}
         env.pop("SLACK_APP_TOKEN", None)
         code = ("import dataclasses, pathlib, sys; from bot.settings import load_settings; from bot.server import serve; "
                 f"serve(dataclasses.replace(load_settings(), cache_dir=pathlib.Path({str(tmp_path)!r})), "
@@ -221,6 +222,7 @@ def test_serve_loads_the_corpus_then_answers_over_http(tmp_path):
 
 def test_serve_without_secrets_names_the_missing_variable(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith("SLACK_")}
+    env["POLICYBOT_DATABASE_URL"] = f"sqlite:///{tmp_path}/policybot.db"
     code = "from bot.settings import load_settings; from bot.server import serve; serve(load_settings())"
     result = subprocess.run([sys.executable, "-c", code], env=env, cwd=ROOT, capture_output=True, text=True,
                             timeout=60)

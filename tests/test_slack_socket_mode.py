@@ -12,9 +12,9 @@ import pytest
 from fake_slack import BOT_USER_ID, TEAM_ID, FakeSlackAPI
 from slack_bolt.adapter.socket_mode import SocketModeHandler
 from slack_sdk.socket_mode.request import SocketModeRequest
-from slack_harness import TOKEN
+from slack_harness import TOKEN, app_services
 
-from bot.app import build_services, create_app
+from bot.app import create_app
 
 
 class RecordingSocket:
@@ -29,8 +29,8 @@ class RecordingSocket:
 
 
 @pytest.fixture(scope="module")
-def services(settings):
-    return build_services(settings)
+def services(settings, tmp_path_factory):
+    return app_services(settings, tmp_path_factory.mktemp("db"))
 
 
 @pytest.fixture
