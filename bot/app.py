@@ -24,6 +24,9 @@ from bot.engine import PolicyEngine
 from bot.errors import ConfigError, PolicybotError
 from bot.services import Services
 from bot.settings import Settings
+from handlers import register
+from handlers.blocks import render_apology
+from handlers.dispatch import new_error_id
 
 log = logging.getLogger("policybot.app")
 
@@ -127,9 +130,6 @@ def use_retrying_respond(context, body, next):
 
 def handle_error(error: Exception, body: dict, context, response: BoltResponse | None, logger):
     """Log the traceback under an error id; give the user a short apology with that id."""
-    from handlers.blocks import render_apology
-    from handlers.dispatch import new_error_id
-
     error_id = getattr(error, "policybot_error_id", None) or new_error_id()
     logger.error("error_id=%s %s: %s", error_id, type(error).__name__, error, exc_info=error)
     apology = render_apology(error_id)
@@ -144,8 +144,11 @@ def handle_error(error: Exception, body: dict, context, response: BoltResponse |
             # Not acknowledged yet: the apology goes in the acknowledgement itself.
             return BoltResponse(status=200, headers={"content-type": "application/json"},
                                 body=json.dumps({"response_type": "ephemeral", **apology}, ensure_ascii=False))
-        if context.respond is not None and context.response_url:
+        if context.response_url:
             context.respond(response_type="ephemeral", replace_original=False, **apology)
+        if response is not None:
+            # Not acknowledged yet: acknowledge quietly, the apology went to the response_url.
+            return BoltResponse(status=200, body="")
     except Exception:  # the apology itself failed; the traceback above is what matters
         logger.exception("error_id=%s could not deliver the apology", error_id)
     return None
@@ -179,8 +182,6 @@ def create_app(services: Services, *, client: WebClient | None = None, base_url:
     Raises:
         ConfigError: a secret is missing, or Slack rejects the bot token.
     """
-    from handlers import register
-
     env = os.environ if env is None else env
     if (client is None and token is None) or (signing_secret is None and socket_mode is not True):
         slack_env = SlackEnvironment.from_env(env)

@@ -128,16 +128,15 @@ def _configure_logging() -> None:
 
 
 def serve(settings: Settings, host: str | None = None, port: int | None = None, *,
-          env: Mapping[str, str] | None = None,
-          before_serving: Callable[[App, Any], None] | None = None) -> None:
+          env: Mapping[str, str] | None = None) -> None:
     """Load the corpus, build the app, then serve: Socket Mode with SLACK_APP_TOKEN, else HTTP.
+
+    The digest schedules run in the same process unless `digests.scheduler` is off.
 
     Args:
         settings: loaded settings (host and port default to `server.host` / `server.port`).
         host, port: the HTTP bind address (`--host`, `--port`).
         env: where to read the SLACK_* variables (default: the process environment).
-        before_serving: called with (app, services) once both exist, before the first request
-            (e.g. to start the digest scheduler).
 
     Raises:
         ConfigError: a SLACK_* variable is missing, or Slack rejects the bot token.
@@ -149,17 +148,24 @@ def serve(settings: Settings, host: str | None = None, port: int | None = None, 
     services = build_services(settings)
     app = create_app(services, token=slack_env.bot_token, signing_secret=slack_env.signing_secret,
                      base_url=slack_env.api_url, socket_mode=slack_env.socket_mode)
-    if before_serving is not None:
-        before_serving(app, services)
-    documents = len(services.engine.documents)
-    if slack_env.socket_mode:
-        from slack_bolt.adapter.socket_mode import SocketModeHandler
+    scheduler = None
+    if settings.scheduler:
+        from bot.scheduler import start_scheduler
 
-        log.info("serving %d documents over Socket Mode", documents)
-        SocketModeHandler(app, slack_env.app_token).start()
-        return
-    host = host or settings.host
-    port = settings.port if port is None else port
-    log.info("serving %d documents on http://%s:%d%s", documents, host, port, EVENTS_PATH)
-    asgi = create_asgi_app(app, signing_secret=slack_env.signing_secret or "")
-    uvicorn.run(asgi, host=host, port=port, log_config=None, access_log=False, server_header=False)
+        scheduler = start_scheduler(services, app.client)
+    documents = len(services.engine.documents)
+    try:
+        if slack_env.socket_mode:
+            from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+            log.info("serving %d documents over Socket Mode", documents)
+            SocketModeHandler(app, slack_env.app_token).start()
+            return
+        host = host or settings.host
+        port = settings.port if port is None else port
+        log.info("serving %d documents on http://%s:%d%s", documents, host, port, EVENTS_PATH)
+        asgi = create_asgi_app(app, signing_secret=slack_env.signing_secret or "")
+        uvicorn.run(asgi, host=host, port=port, log_config=None, access_log=False, server_header=False)
+    finally:
+        if scheduler is not None:
+            scheduler.shutdown(wait=False)
