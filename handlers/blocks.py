@@ -218,19 +218,22 @@ def reference_line(clause: Clause, document: Document) -> str:
     return escape(" · ".join(parts))
 
 
-def unit_fields(clause: Clause) -> list[str]:
+def unit_list(units: Sequence[str], highlight: str = "", limit: int = 1800) -> str:
+    """Join unit names with `、`, bolding those that contain `highlight` (the unit asked about)."""
+    names = [f"{ZWSP}*{escape(u)}*{ZWSP}" if highlight and highlight in u else escape(u) for u in units]
+    return clip("、".join(names), limit)
+
+
+def unit_fields(clause: Clause, highlight: str = "") -> list[str]:
     fields = []
     if clause.units_rule == "first-listed":
         if clause.units:
-            first, rest = clause.units[0], clause.units[1:]
-            fields.append(f"*{s.LABEL_RESPONSIBLE}*\n{plain(first, 500)}"
-                          + (f"、{plain('、'.join(rest), 1400)}" if rest else "")
-                          + f"\n_{s.LABEL_FIRST_LISTED}_")
+            fields.append(f"*{s.LABEL_RESPONSIBLE}*\n{unit_list(clause.units, highlight)}\n_{s.LABEL_FIRST_LISTED}_")
         return fields
     if clause.lead_units:
-        fields.append(f"*{s.LABEL_LEAD}*\n{plain('、'.join(clause.lead_units), 1900)}")
+        fields.append(f"*{s.LABEL_LEAD}*\n{unit_list(clause.lead_units, highlight)}")
     if clause.support_units:
-        fields.append(f"*{s.LABEL_SUPPORT}*\n{plain('、'.join(clause.support_units), 1900)}")
+        fields.append(f"*{s.LABEL_SUPPORT}*\n{unit_list(clause.support_units, highlight)}")
     return fields
 
 
@@ -257,7 +260,7 @@ def render_hit(hit: Hit, number: int, *, query: Query, offset: int, share: bool,
         context(reference_line(clause, document)),
     ]
     targets = hit.targets or (clause.targets if query.intent == "target" else ())
-    fields = unit_fields(clause) + target_fields(targets)
+    fields = unit_fields(clause, query.topic if query.intent == "unit" else "") + target_fields(targets)
     if fields:
         blocks.append(fields_section(fields))
     if buttons:
@@ -309,10 +312,10 @@ def feedback_buttons(query: Query, clause_ids: Sequence[str]) -> list[dict[str, 
 
 def _summary(answer: Answer, shown: int) -> str:
     q = answer.query
-    intent = s.INTENT_NAMES.get(q.intent, q.intent)
-    values = {"intent": intent.capitalize(), "topic": plain(q.topic, 200), "first": answer.offset + 1,
-              "last": answer.offset + shown, "total": max(answer.total, answer.offset + shown)}
-    return (s.SUMMARY if q.topic else s.SUMMARY_NO_TOPIC).format(**values)
+    with_topic, without = s.SUMMARY.get(q.intent, s.SUMMARY["search"])
+    what = with_topic.format(topic=plain(q.topic, 200)) if q.topic else without
+    return s.SUMMARY_PAGE.format(what=what, first=answer.offset + 1, last=answer.offset + shown,
+                                 total=max(answer.total, answer.offset + shown))
 
 
 def _fallback_for_hits(answer: Answer, hits: Sequence[Hit]) -> str:

@@ -29,18 +29,16 @@ NO_HORIZON = "no date"
 # Comparators written after the figure (`50家以上`); the others come before it (`不少于50家`).
 SUFFIX_COMPARATORS = ("以上", "以下", "左右", "以内")
 
-INTENT_NAMES = {
-    "target": "targets",
-    "lead-unit": "lead units",
-    "unit": "tasks of a unit",
-    "search": "clauses",
-    "docs": "documents",
-    "help": "help",
+# The line above the results, by intent: with the topic, and for a query without one.
+SUMMARY = {
+    "target": ("Targets about *{topic}*", "Targets"),
+    "lead-unit": ("Tasks about *{topic}* and who leads them", "Tasks and who leads them"),
+    "unit": ("Tasks of *{topic}*", "Tasks"),
+    "search": ("Clauses about *{topic}*", "Clauses"),
 }
+SUMMARY_PAGE = "{what} · showing {first}–{last} of {total}"
 
 ECHO = "{command} {query}"
-SUMMARY = "{intent} for *{topic}* · showing {first}–{last} of {total}"
-SUMMARY_NO_TOPIC = "{intent} · showing {first}–{last} of {total}"
 NO_MATCH = "Nothing in the indexed documents answers *{topic}*."
 NO_MATCH_SUGGEST = "Close topics you could try: {suggestions}"
 NO_MATCH_HELP = "Or see `{prefix}help` for what you can ask."

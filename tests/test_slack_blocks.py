@@ -104,7 +104,7 @@ def test_answer_renders_echo_excerpt_reference_fields_and_buttons():
     assert kinds == ["context", "context", "section", "section", "section", "context", "section", "actions", "actions"]
     echo, summary, _, table, hit, ref, fields, hit_actions, footer = message["blocks"]
     assert echo["elements"][0]["text"] == "/policy target 新增市级平台"
-    assert summary["elements"][0]["text"] == "Targets for *新增市级平台* · showing 1–1 of 1"
+    assert summary["elements"][0]["text"] == "Targets about *新增市级平台* · showing 1–1 of 1"
     assert table["fields"][2:] == [
         {"type": "mrkdwn", "text": "*广元市* · 新增市级平台"},
         {"type": "mrkdwn", "text": "*5家以上* · 到2022年底"},
@@ -130,7 +130,7 @@ def test_answer_renders_echo_excerpt_reference_fields_and_buttons():
 
 def test_dm_answer_has_no_echo_and_no_share_button():
     message = blocks.render_answer(make_answer(), echo=False, share=False, prefix="")
-    assert message["blocks"][0]["elements"][0]["text"].startswith("Targets for")
+    assert message["blocks"][0]["elements"][0]["text"].startswith("Targets about")
     actions = [e["action_id"] for b in message["blocks"] if b["type"] == "actions" for e in b["elements"]]
     assert "share_result" not in actions and "full_clause" in actions
 
@@ -257,3 +257,14 @@ def test_shared_result_says_who_shared_it_and_has_no_buttons():
     assert all(b["type"] != "actions" for b in message["blocks"])
     forged = blocks.render_shared(answer.hits[0], "<!channel>", None)
     assert forged["blocks"][0]["elements"][0]["text"] == "Someone shared a clause"
+
+
+def test_a_unit_query_bolds_the_unit_asked_about():
+    clause = make_clause(lead=("市科技局", "市金融工作局"), support=("市财政局",))
+    answer = make_answer(raw="unit 金融工作局", intent="unit",
+                         hits=(Hit(clause, make_document(clauses=(clause,)), 1.0, excerpt="协同发展科技金融。"),))
+    message = blocks.render_answer(answer)
+    assert message["blocks"][1]["elements"][0]["text"] == "Tasks of *金融工作局* · showing 1–1 of 1"
+    fields = next(b["fields"] for b in message["blocks"] if "fields" in b)
+    assert fields[0]["text"] == f"*牵头单位 Lead*\n市科技局、{ZWSP}*市金融工作局*{ZWSP}"
+    assert fields[1]["text"] == "*配合单位 Support*\n市财政局"
