@@ -136,13 +136,13 @@ def render_for(answer: Answer, surface: str) -> dict[str, Any]:
 def unknown_subcommand(query: Query, vocabulary) -> str | None:
     """Return the first word when it looks like a mistyped subcommand (`targte 研发`), else None.
 
-    Free text is a search, so only an ASCII word close to a known subcommand alias, with
-    more words after it, counts as a command the user got wrong.
+    Free text is a search, so only a leading ASCII word close to a known subcommand alias
+    counts as a command the user got wrong.
     """
     if query.intent != "search":
         return None
     words = query.raw.split()
-    if len(words) < 2 or not _COMMAND_WORD.match(words[0]):
+    if not words or not _COMMAND_WORD.match(words[0]):
         return None
     first = words[0].lower()
     if vocabulary.intent_of(first):

@@ -87,7 +87,7 @@ def test_docs_lists_the_five_documents_with_counts(running):
     assert sum("clauses ·" in t for t in sections(reply)) == 5
 
 
-@pytest.mark.parametrize("text", ["", "   ", "help", "帮助", "targte 研发", "search"])
+@pytest.mark.parametrize("text", ["", "   ", "help", "帮助", "targte 研发", "hlep", "serach 飞地", "search"])
 def test_empty_query_help_and_unknown_subcommands_get_help(running, text):
     reply = running.slack.command(text)[0].json()
     assert reply["blocks"][0] == {"type": "header", "text": {"type": "plain_text", "text": "How to ask policybot"}}
@@ -352,3 +352,9 @@ def test_an_answer_slower_than_the_ack_budget_is_acknowledged_first_then_sent(ru
     assert sent.json()["text"] == "Working on it…"
     later = running.fake.wait_for_call(name)[0].params
     assert later["response_type"] == "ephemeral" and "人才飞地" in readable(later)
+
+
+def test_an_unknown_subcommand_is_named_in_the_help(running):
+    reply = running.slack.command("targte 研发")[0].json()
+    assert reply["blocks"][1]["text"]["text"] == "I don't know the command `targte`. Here is what I can do:"
+    assert "Nothing in the indexed documents" not in readable(running.slack.command("R&D")[0].json())
