@@ -358,3 +358,12 @@ def test_an_unknown_subcommand_is_named_in_the_help(running):
     reply = running.slack.command("targte 研发")[0].json()
     assert reply["blocks"][1]["text"]["text"] == "I don't know the command `targte`. Here is what I can do:"
     assert "Nothing in the indexed documents" not in readable(running.slack.command("R&D")[0].json())
+
+
+def test_app_home_lists_the_users_own_subscriptions(running):
+    running.slack.direct_message("subscribe 科技金融", user="U0HOMEUSER", channel="D0HOMEUSER")
+    running.fake.wait_for_call("chat.postMessage")
+    running.slack.app_home_opened(user="U0HOMEUSER")
+    view = running.fake.wait_for_call("views.publish")[0].params["view"]
+    text = readable(json.loads(view) if isinstance(view, str) else view)
+    assert "Your subscriptions" in text and "科技金融" in text
