@@ -304,10 +304,11 @@ def format_digest(digest: Digest) -> str:
     """Render a digest as plain text, as `policybot digest --dry-run` prints it."""
     when = f"{digest.local(digest.generated_at):%Y-%m-%d %H:%M} {digest.timezone}"
     lines = [f"{TEXT_TITLE} · {digest.audience} · {when}"]
-    if digest.is_empty and not digest.first:
-        lines.append(TEXT_NOTHING_NEW.format(since=f"{digest.local(digest.since):%Y-%m-%d %H:%M}"))
+    since = None if digest.first else f"{digest.local(digest.since):%Y-%m-%d %H:%M}"
+    if digest.is_empty and since:
+        lines.append(TEXT_NOTHING_NEW.format(since=since))
         return "\n".join(lines)
-    lines.append(TEXT_FIRST if digest.first else TEXT_SINCE.format(since=f"{digest.local(digest.since):%Y-%m-%d %H:%M}"))
+    lines.append(TEXT_SINCE.format(since=since) if since else TEXT_FIRST)
     if digest.documents or digest.removed:
         lines += ["", TEXT_DOCUMENTS]
         for change in digest.documents:

@@ -12,7 +12,6 @@ also grants to one instance at a time.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import logging
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -514,8 +513,3 @@ def format_feedback(items: Iterable[Feedback]) -> str:
     noun = "entry" if len(items) == 1 else "entries"
     lines.append(f"{len(items)} {noun}.")
     return "\n".join(lines)
-
-
-def dumps(value: Any) -> str:
-    """JSON for log lines: Chinese kept readable."""
-    return json.dumps(value, ensure_ascii=False, default=str)

@@ -29,9 +29,12 @@ MAX_FEEDBACK_IDS = 50
 
 NO_STORE = "Subscriptions and digests need the database, which this installation has not configured."
 NO_AUDIENCE = "I cannot tell which channel this is; try again from the channel itself."
-SUBSCRIBE_USAGE = "Tell me what to follow: `{prefix}subscribe 研发投入` (filters work too: `{prefix}subscribe target 研发 in:成都`)."
-UNSUBSCRIBE_USAGE = "Tell me which topic to drop: `{prefix}unsubscribe 研发投入`. `{prefix}subscriptions` lists them."
-DIGEST_USAGE = "`{prefix}digest preview` shows the next digest {where} (only to you); `{prefix}digest now` posts it (admins)."
+SUBSCRIBE_USAGE = ("Tell me what to follow: `{prefix}subscribe 研发投入` "
+                   "(filters work too: `{prefix}subscribe target 研发 in:成都`).")
+UNSUBSCRIBE_USAGE = ("Tell me which topic to drop: `{prefix}unsubscribe 研发投入`. "
+                     "`{prefix}subscriptions` lists them.")
+DIGEST_USAGE = ("`{prefix}digest preview` shows the next digest {where} (only to you); "
+                "`{prefix}digest now` posts it (admins).")
 SUBSCRIBED = "Subscribed {where} to *{topic}*. {matches}"
 MATCHES = "{count} clause(s) match it today; new ones will appear in the digest."
 NO_MATCHES = "Nothing in the documents matches it yet; new clauses that do will appear in the digest."
