@@ -393,8 +393,10 @@ class PolicyEngine:
         found = (self._candidate(snap, int(docs[i]), float(combined[i]), marks, query) for i in best)
         candidates = [c for c in found if c is not None]
         if query.intent == "target" and candidates:
-            best = max(c.score for c in candidates)
             lowered = [m.lower() for m in marks]
+            about = [c for c in candidates if any(_target_about(t, lowered) for t in c.targets)]
+            candidates = about or candidates  # a clause whose figures are about something else is noise
+            best = max(c.score for c in candidates)
             candidates = _round_robin_by_document(
                 sorted(candidates, key=lambda c: -_target_fit(snap.clauses[c.pos], c, lowered, best)), snap)
         return candidates, marks
@@ -444,7 +446,7 @@ class PolicyEngine:
                             or t.horizon and str(query.horizon_year) in t.horizon)
         if marks and targets:
             lowered = [m.lower() for m in marks]
-            about = tuple(t for t in targets if _mentions(t.sentence, lowered))
+            about = tuple(t for t in targets if _target_about(t, lowered))
             if about:
                 return about
         return targets
@@ -477,13 +479,18 @@ def _mentions(sentence: str, lowered_marks: list[str]) -> bool:
     return any(m in sentence for m in lowered_marks)
 
 
+def _target_about(target: Target, lowered_marks: list[str]) -> bool:
+    """A figure is about the topic when its sentence says it; a goal without one, its own words."""
+    return _mentions(target.sentence if target.value is not None else target.metric, lowered_marks)
+
+
 def _target_fit(clause: Clause, hit: "_Candidate", marks: list[str], best: float) -> float:
     """Rank a target hit higher when its figures, not just its text, are about the topic.
 
     Clause-level BM25 favours short clauses; a long 发展目标 section is still the
     place a reader wants first, so the text score only breaks ties among equals.
     """
-    about = any(_mentions(t.sentence, marks) for t in hit.targets)
+    about = any(_target_about(t, marks) for t in hit.targets)
     numeric = any(t.value is not None for t in hit.targets)
     return (hit.score / best if best else 0) + (2.0 if about else 0) \
         + (1.0 if clause.is_goal_section else 0) + (0.5 if numeric else 0)

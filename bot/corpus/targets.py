@@ -29,7 +29,10 @@ _HORIZON_RES = [
     re.compile(r"(?:到|至)?\s*“?(?P<plan>十[一二三四五六七八九]五)”?\s*(?:期末|末|时期|期间)"),
 ]
 _PLAN_END = {"十二五": 2015, "十三五": 2020, "十四五": 2025, "十五五": 2030, "十六五": 2035}
-_GOAL_WORDS = re.compile(r"倍增|翻番|翻一番|高于|超过|显著提升|大幅(提升|提高|上升)|达到|位居|进入|迈入|建成|力争")
+# Words that make a sentence a goal without a figure, the most telling first.
+_GOAL_PRIORITY = ("倍增", "翻一番", "翻番", "高于", "超过", "显著提升", "大幅提升", "大幅提高", "大幅上升", "位居", "迈入",
+                  "进入", "建成", "达到", "实现", "力争")
+_DATED_GOAL = re.compile(r"(到|至|力争|确保)\s*20\d\d年")
 # Verbs that make a bare figure a target (`培育高新技术企业5家`), as opposed to a count (`委员39人`).
 _TARGET_VERBS = re.compile(r"培育|新增|新建|建设|建成|打造|引进|筹集|争创|创建|组建|形成|认定|签订|开展|实施|布局|完成|实现|"
                            r"支持|招引|吸引|集聚|设立|培养|达到|力争|突破|提升|提高|增长|增加|扩大|降低|减少|确保|推动|招商|落地")
@@ -44,6 +47,8 @@ def parse_horizon(text: str) -> tuple[str | None, dt.date | None]:
     best: tuple[int, str, dt.date] | None = None
     for pattern in _HORIZON_RES:
         for m in pattern.finditer(text):
+            if text[max(0, m.start() - 1):m.start()] in ("较", "比") or text[max(0, m.start() - 2):m.start()] == "相比":
+                continue  # `较“十三五”末` is the baseline, not the horizon
             if m.groupdict().get("year"):
                 year = int(m.group("year"))
                 if text[m.end():m.end() + 1].isdigit():
@@ -135,9 +140,14 @@ def extract_targets(text: str, goal_section: bool = False, *, is_task: bool = Fa
                 due=local_due or due,
             ))
             found_any = True
-        if goal_section and not found_any and (m := _GOAL_WORDS.search(sentence)):
-            metric = next((seg for seg in re.split(r"[,;]", sentence) if m.group(0) in seg), sentence)
-            metric = metric.strip("—。 ")
-            targets.append(Target(sentence=sentence, metric=metric[:40], value=None, unit=None,
-                                  comparator=m.group(0), horizon=horizon, due=due))
+        # Goals without a figure count in a goal section (`数量较“十三五”末实现倍增`), and
+        # anywhere when they name their year (`力争2025年实现碳达峰`).
+        if not found_any and (goal_section or found_horizon and _DATED_GOAL.search(sentence)):
+            for segment in re.split(r"[,;]", sentence):
+                if word := next((w for w in _GOAL_PRIORITY if w in segment), None):
+                    segment_horizon, segment_due = parse_horizon(segment)
+                    metric = re.sub(r"^(力争|努力|确保)?(到|至)?(20\d\d年(底|末|前)?)?", "", segment.strip("—。 "))
+                    targets.append(Target(sentence=sentence, metric=metric[:40] or segment[:40], value=None,
+                                          unit=None, comparator=word, horizon=segment_horizon or horizon,
+                                          due=segment_due or due))
     return targets
