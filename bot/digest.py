@@ -404,32 +404,37 @@ def run_digest_command(settings: Settings, channel: str | None = None, dry_run: 
     """
     from bot.scheduler import DigestRunner
 
-    if services is None:
+    owned = services is None
+    if owned:
         from bot.engine import PolicyEngine
         from bot.services import Services
         from bot.store import open_store
 
         services = Services(settings=settings, engine=PolicyEngine.from_settings(settings),
                             store=open_store(settings))
-    clock = clock or services.clock or (lambda: dt.datetime.now(dt.timezone.utc))
-    plans = plan(settings, services.store, channel)
-    if not plans:
-        out("No digest to make: give --channel, or declare digests.schedules in config/settings.yaml.")
-        return 2
-    if dry_run:
-        now = clock()
-        for item in plans:
-            out(format_digest(digest_for(services, item.audience, item.schedule, now)))
-            out("")
-        return 0
-    if publisher is None:
-        from handlers.digests import SlackPublisher
+    try:
+        clock = clock or services.clock or (lambda: dt.datetime.now(dt.timezone.utc))
+        plans = plan(settings, services.store, channel)
+        if not plans:
+            out("No digest to make: give --channel, or declare digests.schedules in config/settings.yaml.")
+            return 2
+        if dry_run:
+            now = clock()
+            for item in plans:
+                out(format_digest(digest_for(services, item.audience, item.schedule, now)))
+                out("")
+            return 0
+        if publisher is None:
+            from handlers.digests import SlackPublisher
 
-        publisher = SlackPublisher.from_env(env)
-    runner = DigestRunner(services, publisher, clock=clock, watch=False)
-    failed = 0
-    for item in plans:
-        outcome = runner.post_cli(item.audience, item.schedule)
-        out(outcome.describe())
-        failed += outcome.status == "failed"
-    return 1 if failed else 0
+            publisher = SlackPublisher.from_env(env)
+        runner = DigestRunner(services, publisher, clock=clock, watch=False)
+        failed = 0
+        for item in plans:
+            outcome = runner.post_cli(item.audience, item.schedule)
+            out(outcome.describe())
+            failed += outcome.status == "failed"
+        return 1 if failed else 0
+    finally:
+        if owned:
+            services.store.close()

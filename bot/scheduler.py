@@ -185,6 +185,10 @@ class CorpusWatcher:
         self._seen = current
         return True
 
+    def forget(self) -> None:
+        """Make the next `changed()` true again (a reload failed; try it again next time)."""
+        self._seen = ()
+
 
 @dataclass(frozen=True)
 class Outcome:
@@ -271,7 +275,12 @@ class DigestRunner:
         """Reload the corpus when its folder changed; return the engine's report, or None."""
         if self.watcher is None or not self.watcher.changed():
             return None
-        report = self.services.engine.reload()
+        try:
+            report = self.services.engine.reload()
+        except Exception:  # a half-copied folder, a vanished mount: keep serving the corpus we have
+            log.exception("corpus reload failed; keeping the previous corpus and trying again at the next sweep")
+            self.watcher.forget()
+            return None
         log.info("corpus changed: added=%s changed=%s removed=%s errors=%d",
                  list(report.added), list(report.changed), list(report.removed), len(report.errors))
         return report

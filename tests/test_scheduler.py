@@ -409,3 +409,30 @@ def test_start_scheduler_catches_up_at_start_and_runs_the_cron_job(world):
     time.sleep(0.2)
     assert len(posts_to(world.fake, CHANNEL)) == 2
     assert [r.slot for r in world.services.store.runs()] == [MONDAY, MONDAY + WEEK]
+
+
+def test_a_failed_corpus_reload_keeps_the_old_corpus_and_is_tried_again(world, monkeypatch, caplog):
+    runner = world.runner()
+    engine = world.services.engine
+    real_reload = engine.reload
+    monkeypatch.setattr(engine, "reload", lambda: (_ for _ in ()).throw(OSError("disk went away")))
+    add_new_document(world.settings.corpus_dir)
+    with caplog.at_level("ERROR", logger="policybot.digests"):
+        assert runner.tick() == []
+    assert "corpus reload failed" in caplog.text
+    assert not any(d.id.startswith("leshan") for d in engine.documents)
+    monkeypatch.setattr(engine, "reload", real_reload)
+    runner.tick()
+    assert any(d.id.startswith("leshan") for d in engine.documents)
+
+
+def test_policybot_digest_dry_run_from_the_command_line(tmp_path, monkeypatch):
+    import io
+
+    from bot.cli import main
+
+    monkeypatch.setenv("POLICYBOT_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
+    out = io.StringIO()
+    assert main(["digest", "--channel", "C0CLI", "--dry-run"], out=out) == 0
+    text = out.getvalue()
+    assert text.startswith("政策摘要 Policy digest · channel:C0CLI") and "首次摘要" in text
