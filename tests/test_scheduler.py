@@ -436,3 +436,16 @@ def test_policybot_digest_dry_run_from_the_command_line(tmp_path, monkeypatch):
     assert main(["digest", "--channel", "C0CLI", "--dry-run"], out=out) == 0
     text = out.getvalue()
     assert text.startswith("政策摘要 Policy digest · channel:C0CLI") and "首次摘要" in text
+
+
+def test_app_home_lists_the_users_own_subscriptions(world):
+    world.services.store.subscribe(Audience.user("U0READER"), "知识产权 <保护>", by="U0READER", at=FRIDAY)
+    with running_app(world.services) as running:
+        running.slack.app_home_opened(user="U0READER")
+        view = running.fake.wait_for_call("views.publish")[0].params["view"]
+        text = view if isinstance(view, str) else json.dumps(view, ensure_ascii=False)
+        assert "知识产权 &lt;保护&gt;" in text
+        running.slack.app_home_opened(user="U0NOBODY")
+        view = running.fake.wait_for_call("views.publish", count=2)[1].params["view"]
+        assert "No subscriptions yet" in (view if isinstance(view, str) else json.dumps(view))
+        assert running.fake.problems() == []
