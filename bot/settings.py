@@ -116,10 +116,10 @@ class _Reader:
 
 
 def _validate_cron(expr: str) -> str | None:
-    from apscheduler.triggers.cron import CronTrigger
+    from bot.cron import parse_crontab
 
     try:
-        CronTrigger.from_crontab(expr)
+        parse_crontab(expr, "UTC")
     except (ValueError, TypeError) as exc:
         return str(exc)
     return None
