@@ -7,19 +7,11 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from bot.services import Services
 from handlers import strings as s
 from handlers.blocks import render_notice
-from handlers.dispatch import PolicyContext, Reply, logged_request, message_args, reply_to
+from handlers.dispatch import PolicyContext, logged_request, message_args, reply_to
 
 # Slack allows 3 s for the acknowledgement, network included. An answer ready within this
 # budget goes in the ack itself; anything slower is acknowledged first and sent after.
 ACK_BUDGET_SECONDS = 2.0
-WORKING = "Working on it…"
-
-
-def finish(reply: Reply) -> Reply:
-    """Run a reply's slow part, if it has one, so the reply holds its final message."""
-    if reply.later is not None:
-        reply.message, reply.later = reply.later(), None
-    return reply
 
 
 def make_policy_command(services: Services, executor: Executor, budget: float = ACK_BUDGET_SECONDS):
@@ -33,11 +25,11 @@ def make_policy_command(services: Services, executor: Executor, budget: float = 
                 channel_id=command.get("channel_id"), team_id=command.get("team_id"),
                 client=client, logger=logger,
             )
-            future = executor.submit(lambda: finish(reply_to(command.get("text") or "", ctx)))
+            future = executor.submit(lambda: reply_to(command.get("text") or "", ctx).finish())
             try:
                 reply = future.result(timeout=budget)
             except FutureTimeout:
-                ack(response_type="ephemeral", **render_notice(WORKING))
+                ack(response_type="ephemeral", **render_notice(s.WORKING))
                 reply = future.result()
                 log.note(reply)
                 if reply.message:

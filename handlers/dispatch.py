@@ -77,6 +77,12 @@ class Reply:
     results: int | None = None
     later: Callable[[], dict[str, Any] | None] | None = None  # slow work (digests, reload)
 
+    def finish(self) -> "Reply":
+        """Run the slow part, if any, so `message` holds the final reply."""
+        if self.later is not None:
+            self.message, self.later = self.later(), None
+        return self
+
 
 def reply_to(text: str, ctx: PolicyContext) -> Reply:
     """Parse and answer one query text (what follows `/policy`, or a DM's text)."""

@@ -7,7 +7,6 @@ import time
 from collections import OrderedDict
 
 from bot.services import Services
-from handlers.commands import finish
 from handlers.dispatch import PolicyContext, logged_request, message_args, reply_to
 
 # Slack retries an event it thinks went unanswered (header X-Slack-Retry-Num) and keeps
@@ -78,7 +77,7 @@ def make_event_listener(services: Services, seen: SeenEvents, surface: str):
                 services=services, surface=surface, user_id=event.get("user"), channel_id=channel,
                 team_id=event.get("team") or context.team_id, thread_ts=thread_ts, client=client, logger=logger,
             )
-            reply = finish(reply_to(strip_mentions(event.get("text") or "", context.bot_user_id), ctx))
+            reply = reply_to(strip_mentions(event.get("text") or "", context.bot_user_id), ctx).finish()
             log.note(reply)
             if reply.message:
                 client.chat_postMessage(channel=channel, thread_ts=thread_ts,

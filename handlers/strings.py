@@ -44,6 +44,7 @@ NO_MATCH_SUGGEST = "Close topics you could try: {suggestions}"
 NO_MATCH_HELP = "Or see `{prefix}help` for what you can ask."
 TOO_LONG = "That query is too long ({length} characters; the limit is {limit}). Please ask something shorter."
 QUERY_ERROR = "I could not read that query: {error}"
+WORKING = "Working on it…"
 APOLOGY = ("Sorry, something went wrong on my side while answering. "
            "If it keeps happening, give this error id to your admin: `{error_id}`")
 UNAVAILABLE = "`{intent}` is not available yet in this installation."
