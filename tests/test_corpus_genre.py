@@ -166,3 +166,17 @@ def test_markdown_plan_with_half_parenthesis_items():
     assert doc.clauses[1].lead_units == ("市经信局",) and doc.clauses[1].support_units == ("市科技局",)
     assert doc.clauses[2].units_rule == "stated" and doc.clauses[2].support_units == ("人行杭州中心支行",)
     assert "#" not in "".join(c.text for c in doc.clauses)
+
+
+def test_lead_named_then_responsible_units_support():
+    _, units, _ = extract_units("推进工作。(牵头单位:市科技局;责任单位:各区县政府、市财政局)", None)
+    assert units.lead == ("市科技局",) and units.support == ("各区县政府", "市财政局") and units.rule == "stated"
+
+
+def test_title_with_a_trailing_note_and_html_remnants(tmp_path):
+    text = ("<div>成都市科技创新发展规划(2021—2025年)</div>\n<p>一、发展目标</p>\n"
+            "<p>到2025年,全社会研发投入强度达到3.5%&nbsp;以上。</p>\n")
+    _write(tmp_path, "plan.txt", text)
+    doc = load_corpus(tmp_path).documents[0]
+    assert doc.title == "成都市科技创新发展规划(2021—2025年)" and doc.kind == "规划" and doc.region == "成都市"
+    assert doc.clauses[0].targets[0].value == 3.5 and "<p>" not in doc.clauses[0].text

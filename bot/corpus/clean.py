@@ -5,6 +5,7 @@ The result is a list of clean Simplified lines plus what was set apart on the wa
 """
 from __future__ import annotations
 
+import html
 import re
 from dataclasses import dataclass, field
 
@@ -43,6 +44,10 @@ _OCR_NUMBER_RE = re.compile(rf"(?<![A-Za-z])([0-9IOlo][0-9IOlo.]*[0-9IOlo])(?=[{
 
 # Markdown furniture in `.md` documents: heading hashes, emphasis, quote and list marks.
 _MARKDOWN = re.compile(r"^\s*(#{1,6}|>|[-*+])\s+|\*\*|__|^\s*[-*_]{3,}\s*$")
+
+
+_HTML_TAG = re.compile(r"</?\s*([a-zA-Z][a-zA-Z0-9]*)\b[^<>]{0,500}>")
+_BLOCK_TAGS = {"p", "br", "div", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "P", "BR", "DIV"}
 
 
 @dataclass
@@ -125,6 +130,9 @@ def split_commentary(lines: list[str]) -> tuple[list[str], list[str]]:
 def clean_text(raw: str) -> CleanText:
     """Turn raw document text into clean, Simplified lines."""
     text = to_halfwidth(raw.replace("\r\n", "\n").replace("\r", "\n"))
+    if "<" in text or "&" in text:  # pages saved as text keep tags and entities (&nbsp;)
+        text = html.unescape(_HTML_TAG.sub(lambda m: "\n" if m.group(1) in _BLOCK_TAGS else "", text))
+        text = to_halfwidth(text)
     text = strip_pinyin(text)
     text = to_simplified(text)
     result = CleanText(lines=[])

@@ -10,7 +10,8 @@ from bot.corpus.text import cn_to_int
 
 KINDS = ("实施意见", "指导意见", "行动计划", "行动方案", "实施方案", "工作方案", "决定", "意见", "公报", "方案", "计划",
          "办法", "通知", "规划", "纲要", "若干措施", "措施", "细则", "条例", "规定", "决议", "报告", "通告", "批复", "函")
-_KIND_RE = re.compile(rf"({'|'.join(KINDS)})$")
+# A kind ends the title, before an optional note such as (试行), (征求意见稿) or (2021—2025年).
+_KIND_RE = re.compile(rf"({'|'.join(KINDS)})(\([^()]{{1,20}}\))?$")
 _DATE_RE = re.compile(r"(20\d\d|19\d\d)\s*[年.\-/]\s*(\d{1,2})\s*[月.\-/]\s*(\d{1,2})\s*日?")
 _ADOPTION_RE = re.compile(r"^\((?P<body>[^()]*?(?:20|19)\d\d年\d{1,2}月\d{1,2}日[^()]*?(?:通过|印发|发布|施行|批准)[^()]*)\)$")
 _DOC_NUMBER_RE = re.compile(r"[\u4e00-\u9fff]{1,8}[〔\[(]\d{4}[〕\])]\s*\d+\s*号")

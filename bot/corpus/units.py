@@ -150,7 +150,9 @@ def _parse_labelled(body: str, convention: str | None) -> Units | None:
             stated = True
         else:
             responsible += value
-    if responsible:
+    if responsible and lead:
+        support += split_unit_names(responsible)  # `牵头单位:A;责任单位:B`: the lead is already named
+    elif responsible:
         inline = _parse_inline_roles(responsible)
         if inline:
             lead += list(inline.lead)
