@@ -72,6 +72,7 @@ class Snapshot:
     task_mask: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))
     word_shapes: dict[tuple[int, str], list[str]] = field(default_factory=dict)  # for typo repair
     all_documents: list[int] = field(default_factory=list)
+    by_region: dict[str, list[int]] = field(default_factory=dict)
 
     def near_word(self, text: str) -> str | None:
         """A corpus word that differs from `text` by one character (`专精特心` → `专精特新`)."""
@@ -91,6 +92,8 @@ class Snapshot:
                    np.fromiter((doc_pos[c.doc_id] for c in clauses), dtype=np.int32, count=len(clauses)))
         snap.by_id = {c.id: i for i, c in enumerate(clauses)}
         snap.all_documents = list(range(len(load.documents)))
+        for i, d in enumerate(load.documents):
+            snap.by_region.setdefault(d.region or "", []).append(i)
         for d in load.documents:
             snap.context.documents[d.id] = d.title
             if d.region:
@@ -287,18 +290,16 @@ class PolicyEngine:
         f = query.filters
         if f.is_empty():
             return snap.all_documents
-        allowed = []
-        for i, d in enumerate(snap.documents):
-            if f.regions and d.region not in f.regions:
-                continue
-            if f.doc_ids and d.id not in f.doc_ids:
-                continue
-            if f.kind and (not d.kind or f.kind not in d.kind and d.kind not in f.kind):
-                continue
-            if f.year and (not d.date or d.date.year != f.year):
-                continue
-            allowed.append(i)
-        return allowed
+        allowed = set(snap.all_documents)
+        if f.regions:
+            allowed &= {i for region in f.regions for i in snap.by_region.get(region, ())}
+        if f.doc_ids:
+            allowed &= {i for i, d in enumerate(snap.documents) if d.id in f.doc_ids}
+        if f.kind:
+            allowed = {i for i in allowed if (kind := snap.documents[i].kind) and (f.kind in kind or kind in f.kind)}
+        if f.year:
+            allowed = {i for i in allowed if (date := snap.documents[i].date) and date.year == f.year}
+        return sorted(allowed)
 
     def _concepts(self, snap: Snapshot, topic: str) -> tuple[list[Concept], list[int], list[str], int]:
         """Split a topic into concepts (with synonyms), bigram terms, and words to mark."""
@@ -369,7 +370,9 @@ class PolicyEngine:
     def _mask(self, snap: Snapshot, docs_allowed: list[int], base: np.ndarray | None) -> np.ndarray | None:
         if len(docs_allowed) == len(snap.documents):
             return base  # no filter: skip a pass over every clause
-        mask = np.isin(snap.clause_doc, np.asarray(docs_allowed, dtype=np.int32))
+        per_document = np.zeros(len(snap.documents), dtype=bool)
+        per_document[docs_allowed] = True
+        mask = per_document[snap.clause_doc]
         return mask & base if base is not None else mask
 
     def _rank_clauses(self, snap: Snapshot, query: Query, docs_allowed: list[int]
@@ -475,8 +478,10 @@ def _split_latin(word: str) -> list[str]:
 
 
 def _mentions(sentence: str, lowered_marks: list[str]) -> bool:
-    sentence = sentence.lower()
-    return any(m in sentence for m in lowered_marks)
+    if any(m in sentence for m in lowered_marks):
+        return True
+    # Only Latin marks (r&d) need the sentence lowercased; Chinese has no case.
+    return any(m.isascii() for m in lowered_marks) and any(m in sentence.lower() for m in lowered_marks)
 
 
 def _target_about(target: Target, lowered_marks: list[str]) -> bool:

@@ -124,7 +124,7 @@ class ClauseIndex:
         return postings[np.minimum(at, len(postings) - 1)] == docs
 
     def score(self, concepts: Sequence[Concept], bigram_terms: Sequence[int], mask: np.ndarray | None,
-              unknown_bigrams: int = 0, bigram_weight: float = 0.35, pool: int = 4000
+              unknown_bigrams: int = 0, bigram_weight: float = 0.35, pool: int = 1500
               ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Return (clauses, BM25 score, coverage) for the `pool` best-scoring clauses.
 
