@@ -6,7 +6,6 @@ import json
 import logging
 import sys
 import time
-from pathlib import Path
 from typing import Callable, TextIO
 
 from bot.errors import ConfigError, PolicybotError

@@ -329,7 +329,7 @@ class PolicyEngine:
             fallback: tuple[int, ...] = ()
             partial = False
             if terms:
-                idf = max(index.idf(t) for t, _ in terms[:1]) if terms[0][1] == 1.0 else index.idf(terms[0][0])
+                idf = index.idf(terms[0][0])  # the word's own, or its first known synonym's
             else:
                 part_ids = [index.term_id(p) for p in parts]
                 terms = [(t, 0.6) for t in part_ids if t is not None]

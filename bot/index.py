@@ -101,9 +101,6 @@ class ClauseIndex:
     def bigram_ids(self, text: str) -> list[int]:
         return [t for g in dict.fromkeys(bigrams(text)) if (t := self.vocab.get(BIGRAM_PREFIX + g)) is not None]
 
-    def knows(self, token: str) -> bool:
-        return token.lower() in self.vocab or (BIGRAM_PREFIX + token) in self.vocab
-
     def idf(self, term: int) -> float:
         return float(self.idf_all[term])
 
@@ -195,7 +192,3 @@ class ClauseIndex:
     @staticmethod
     def similarity(a: str, b: str) -> float:
         return fuzz.ratio(a, b, score_cutoff=0) / 100.0
-
-    @staticmethod
-    def partial_similarity(a: str, b: str) -> float:
-        return fuzz.partial_ratio(a, b, score_cutoff=0) / 100.0

@@ -62,11 +62,6 @@ class Clause:
     def units(self) -> tuple[str, ...]:
         return self.lead_units + self.support_units
 
-    def sentences(self) -> list[str]:
-        from bot.corpus.text import split_sentences
-
-        return split_sentences(self.text)
-
 
 @dataclass(frozen=True)
 class Document:
