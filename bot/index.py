@@ -7,8 +7,10 @@ This module is also the only place ranking lives, and the only rapidfuzz door.
 """
 from __future__ import annotations
 
+import tempfile
 from collections import Counter
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Callable, Sequence
 
 import numpy as np
@@ -19,7 +21,7 @@ from bot.segment import Segmenter, bigrams
 
 BIGRAM_PREFIX = "\x02"
 K1, B = 1.2, 0.75
-BLOCK = 8192  # clauses per build block (local ids fit in uint16)
+BLOCK = 4096  # clauses per build block (local ids fit in uint16)
 
 
 @dataclass(frozen=True)
@@ -49,50 +51,63 @@ class ClauseIndex:
                  on_progress: Callable[[int, int], None] | None = None):
         self.segmenter = segmenter
         self.size = len(clauses)
-        vocab: dict[str, int] = {}
+        self.vocab: dict[str, int] = {}
         lengths = np.zeros(self.size, dtype=np.float32)
-        # Postings are gathered in blocks of clauses, each sorted by term and kept in small
-        # types, then merged into one CSR array: the peak stays near the final size.
-        blocks = []
-        for start in range(0, self.size, BLOCK):
-            rows_term, rows_tf = [], []
-            for i in range(start, min(start + BLOCK, self.size)):
-                text = clause_index_text(clauses[i])
-                counts = Counter(segmenter.words(text))
-                counts.update(BIGRAM_PREFIX + g for g in bigrams(text))
-                rows_term.append(np.fromiter((vocab.setdefault(t, len(vocab)) for t in counts), np.int32,
-                                             len(counts)))
-                rows_tf.append(np.fromiter(counts.values(), np.uint16, len(counts)))
-                lengths[i] = sum(counts.values())
-            terms = np.concatenate(rows_term)
-            local_docs = np.repeat(np.arange(len(rows_term), dtype=np.uint16),
-                                   np.fromiter(map(len, rows_term), np.int64, len(rows_term)))
-            order = np.argsort(terms, kind="stable")
-            blocks.append((start, terms[order], local_docs[order], np.concatenate(rows_tf)[order]))
-            if on_progress:
-                on_progress(min(start + BLOCK, self.size), self.size)
-        self.vocab = vocab
-        self.df = np.zeros(len(vocab), dtype=np.int64)
-        for _, terms, _, _ in blocks:
-            self.df += np.bincount(terms, minlength=len(vocab))
-        self.offsets = np.concatenate([[0], np.cumsum(self.df)]).astype(np.int64)
-        self.post_doc = np.empty(int(self.offsets[-1]), dtype=np.int32)
-        # Per-posting BM25 term weight, so a query only multiplies by idf; float16 is plenty to rank.
-        self.post_w = np.empty(int(self.offsets[-1]), dtype=np.float16)
+        # Postings are gathered in blocks of clauses, each sorted by term and spilled to a
+        # temporary folder, then merged into one CSR array: memory holds the final arrays
+        # and one block, not every block as well.
+        with tempfile.TemporaryDirectory(prefix="policybot-index-") as spill:
+            blocks, df = [], np.zeros(0, dtype=np.int64)
+            for start in range(0, self.size, BLOCK):
+                path = Path(spill) / f"block-{start}.npz"
+                block_df = self._spill_block(clauses, start, lengths, path)
+                df = np.concatenate([df, np.zeros(len(block_df) - len(df), np.int64)]) + block_df
+                blocks.append((start, path))
+                if on_progress:
+                    on_progress(min(start + BLOCK, self.size), self.size)
+            self.offsets = np.concatenate([[0], np.cumsum(df)]).astype(np.int64)
+            self.post_doc = np.empty(int(self.offsets[-1]), dtype=np.int32)
+            # Per-posting BM25 term weight, so a query only multiplies by idf; float16 is plenty to rank.
+            self.post_w = np.empty(int(self.offsets[-1]), dtype=np.float16)
+            self._merge_blocks(blocks, lengths)
+        self.df = df.astype(np.int32)
+        self.idf_all = np.log(1 + (self.size - self.df + 0.5) / (self.df + 0.5)).astype(np.float32)
+
+    def _spill_block(self, clauses: Sequence[Clause], start: int, lengths: np.ndarray, path: Path) -> np.ndarray:
+        """Count the terms of clauses [start, start + BLOCK), save them sorted by term; return their df."""
+        rows_term, rows_tf = [], []
+        for i in range(start, min(start + BLOCK, self.size)):
+            text = clause_index_text(clauses[i])
+            counts = Counter(self.segmenter.words(text))
+            counts.update(BIGRAM_PREFIX + g for g in bigrams(text))
+            rows_term.append(np.fromiter((self.vocab.setdefault(t, len(self.vocab)) for t in counts), np.int32,
+                                         len(counts)))
+            rows_tf.append(np.fromiter(counts.values(), np.uint16, len(counts)))
+            lengths[i] = sum(counts.values())
+        terms = np.concatenate(rows_term)
+        local_docs = np.repeat(np.arange(len(rows_term), dtype=np.uint16),
+                               np.fromiter(map(len, rows_term), np.int64, len(rows_term)))
+        order = np.argsort(terms, kind="stable")
+        np.savez(path, terms=terms[order], docs=local_docs[order], tfs=np.concatenate(rows_tf)[order])
+        return np.bincount(terms, minlength=len(self.vocab))
+
+    def _merge_blocks(self, blocks: list[tuple[int, Path]], lengths: np.ndarray) -> None:
+        """Place each block's postings after the earlier blocks' ones of the same term."""
         avg = max(float(lengths.mean()), 1e-9) if self.size else 1.0
         cursor = self.offsets[:-1].copy()
-        while blocks:
-            start, terms, local_docs, block_tfs = blocks.pop(0)
-            block_df = np.bincount(terms, minlength=len(vocab))
+        for start, path in blocks:
+            with np.load(path) as block:
+                terms, local_docs, tf = block["terms"], block["docs"], block["tfs"].astype(np.float32)
+            block_df = np.bincount(terms, minlength=len(cursor))
             first = np.concatenate([[0], np.cumsum(block_df)[:-1]])
-            dest = cursor[terms] + (np.arange(len(terms)) - first[terms])
-            docs = local_docs.astype(np.int32) + start
-            tf = block_tfs.astype(np.float32)
-            self.post_doc[dest] = docs
+            dest = cursor[terms]
+            dest += np.arange(len(terms))
+            dest -= first[terms]
+            docs = local_docs.astype(np.int32)
+            docs += start
+            self.post_doc[dest] = docs  # clauses stay in ascending order within each term
             self.post_w[dest] = tf * (K1 + 1) / (tf + K1 * (1 - B + B * lengths[docs] / avg))
             cursor += block_df
-        self.df = self.df.astype(np.int32)
-        self.idf_all = np.log(1 + (self.size - self.df + 0.5) / (self.df + 0.5)).astype(np.float32)
 
     # -- terms ---------------------------------------------------------------
     def term_id(self, token: str) -> int | None:
