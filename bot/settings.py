@@ -221,7 +221,8 @@ def load_settings(path: Path | str | None = None, *, corpus_override: str | None
         ConfigError: listing every problem, each naming its file and key.
     """
     env = dict(os.environ) if env is None else env
-    source = Path(path or env.get("POLICYBOT_CONFIG") or DEFAULT_SETTINGS).resolve()
+    default = DEFAULT_SETTINGS if DEFAULT_SETTINGS.is_file() else Path.cwd() / "config" / "settings.yaml"
+    source = Path(path or env.get("POLICYBOT_CONFIG") or default).resolve()
     data = load_yaml_file(source)
     root = source.parent.parent if source.parent.name == "config" else source.parent
     problems: list[str] = []
