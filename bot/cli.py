@@ -95,7 +95,9 @@ def cmd_check(args, settings: Settings, out: TextIO) -> int:
                   f"{doc.task_count} tasks · title 《{doc.title}》 · region {doc.region or '?'} · "
                   f"date {doc.date or '?'}\n")
         for problem in doc.problems:
-            out.write(f"  - {problem}\n")
+            out.write(f"  - problem: {problem}\n")
+        for note in doc.notes:
+            out.write(f"  · {note}\n")
     for error in load.errors:
         out.write(f"{error.source}: SKIPPED · {error.reason}\n")
     out.write(f"config {settings.source}: ok\n")

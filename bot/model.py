@@ -79,7 +79,8 @@ class Document:
     clauses: tuple[Clause, ...]
     commentary: str = ""
     units_convention: str | None = None
-    problems: tuple[str, ...] = ()
+    problems: tuple[str, ...] = ()  # what could not be parsed
+    notes: tuple[str, ...] = ()  # what cleaning set aside (clutter, commentary, OCR repairs)
 
     @property
     def target_count(self) -> int:

@@ -51,7 +51,10 @@ def test_docs_and_check():
     assert out.getvalue().count("条款") == 5
     out = io.StringIO()
     assert main(["check"], out=out) == 0
-    assert "SKIPPED" not in out.getvalue()
+    report = out.getvalue()
+    assert "SKIPPED" not in report and "problem:" not in report
+    assert "IOO家 → 业100家" in report.replace("业IOO", "IOO")  # the OCR repairs are reported
+    assert "commentary before the text kept apart" in report
 
 
 def test_corpus_override_and_bad_document(tmp_path):

@@ -5,6 +5,7 @@ The result is a list of clean Simplified lines plus what was set apart on the wa
 """
 from __future__ import annotations
 
+import difflib
 import html
 import re
 from dataclasses import dataclass, field
@@ -152,11 +153,20 @@ def clean_text(raw: str) -> CleanText:
     if joined:
         result.fixes.append("joined lines cut by page numbers")
     repaired = [repair_ocr(line) for line in kept]
-    result.fixes.extend(f"OCR: {a} -> {b}" for a, b in zip(kept, repaired) if a != b)
+    result.fixes.extend(_describe_fixes(a, b) for a, b in zip(kept, repaired) if a != b)
     commentary, body = split_commentary(repaired)
     result.commentary = "\n".join(commentary)
     result.lines = _drop_trailing_promo(body, result.removed)
     return result
+
+
+def _describe_fixes(before: str, after: str) -> str:
+    """`OCR: IOO家 → 100家; 3.O版 → 3.0版`: each repaired spot with a character of context."""
+    spots = []
+    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(None, before, after, autojunk=False).get_opcodes():
+        if op != "equal":
+            spots.append(f"{before[max(0, i1 - 1):i2 + 1]} → {after[max(0, j1 - 1):j2 + 1]}")
+    return "OCR: " + "; ".join(spots[:8])
 
 
 def _drop_trailing_promo(lines: list[str], removed: list[str]) -> list[str]:

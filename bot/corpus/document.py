@@ -160,6 +160,7 @@ def parse_document(raw: str, *, doc_id: str, source: str, content_hash: str,
 
     builder = _Builder(doc_id, title, convention)
     outline = parse_outline(body)
+    builder.problems.extend(f"numbering out of sequence, read as text: {line}…" for line in outline.rejected)
     if outline.numbered:
         if outline.preamble:
             text, units = builder.take_units(outline.preamble, [("preamble", "前言")])
@@ -188,7 +189,19 @@ def parse_document(raw: str, *, doc_id: str, source: str, content_hash: str,
         commentary=cleaned.commentary,
         units_convention=convention,
         problems=tuple(builder.problems),
+        notes=tuple(_notes(cleaned)),
     )
+
+
+def _notes(cleaned) -> list[str]:
+    """What cleaning set aside, for `policybot check`."""
+    notes = []
+    if cleaned.removed:
+        notes.append(f"{len(cleaned.removed)} line(s) of page clutter removed, e.g. {cleaned.removed[0][:30]!r}")
+    if cleaned.commentary:
+        notes.append(f"commentary before the text kept apart ({len(cleaned.commentary)} characters)")
+    notes.extend(cleaned.fixes[:10])
+    return notes
 
 
 def _fallback_title(lines: list[str], source: str) -> str:

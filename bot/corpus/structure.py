@@ -47,6 +47,7 @@ class Outline:
     preamble: str
     roots: list[Node]
     numbered: bool
+    rejected: list[str] = field(default_factory=list)  # line starts that looked numbered but broke sequence
 
 
 def _number_of(kind: str, raw: str) -> int | None:
@@ -117,16 +118,25 @@ def parse_outline(body: str) -> Outline:
     last_seen: dict[str, int] = {}  # numbering often runs on across parents (1.–27. under (一)–(六))
     accepted: list[tuple[int, int, Node]] = []
 
+    rejected: list[str] = []
+
+    def reject(pos: int) -> None:
+        if pos == 0 or body[pos - 1] == "\n":  # inline candidates are mostly prose, not worth a word
+            rejected.append(body[pos:pos + 24].split("\n")[0])
+
     for pos, end, kind, number, label in _candidates(body):
         depth = next((i for i, n in enumerate(stack) if n.kind == kind), None)
         node = Node(kind, number, label, start=pos)
         if depth is not None:
             if kind != "dash" and number != stack[depth].number + 1:
+                reject(pos)
                 continue
             del stack[depth:]
         elif kind != "dash" and number != 1 and number != last_seen.get(kind, -1) + 1:
+            reject(pos)
             continue
         elif kind != "dash" and number != 1 and not stack and roots and roots[-1].kind != kind:
+            reject(pos)
             continue
         (stack[-1].children if stack else roots).append(node)
         stack.append(node)
@@ -134,8 +144,8 @@ def parse_outline(body: str) -> Outline:
         accepted.append((pos, end, node))
 
     if not accepted:
-        return Outline(preamble=body.strip(), roots=[], numbered=False)
+        return Outline(preamble=body.strip(), roots=[], numbered=False, rejected=rejected)
     for i, (pos, end, node) in enumerate(accepted):
         stop = accepted[i + 1][0] if i + 1 < len(accepted) else len(body)
         node.text = body[end:stop].strip()
-    return Outline(preamble=body[: accepted[0][0]].strip(), roots=roots, numbered=True)
+    return Outline(preamble=body[: accepted[0][0]].strip(), roots=roots, numbered=True, rejected=rejected)
