@@ -175,6 +175,7 @@ def main(argv: list[str] | None = None, out: TextIO | None = None) -> int:
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
     if not args.verbose:
         logging.getLogger("bot.corpus.reader").setLevel(logging.ERROR)
+        logging.getLogger("alembic").setLevel(logging.WARNING)  # one line per migration step otherwise
     try:
         settings = load_settings(args.config, corpus_override=args.corpus)
         return int(args.func(args, settings, out) or 0)
