@@ -116,11 +116,14 @@ def parse_query(text: str, vocabulary: Vocabulary, context: QueryContext, *, max
         horizon_year = int(m.group(1))
         topic = topic[:m.start()] + " " + topic[m.end():]
     topic = re.sub(r"\s+", " ", topic).strip(" ,。?!、")
+    filters = Filters(regions=tuple(dict.fromkeys(regions)), doc_ids=tuple(dict.fromkeys(doc_ids)),
+                      kind=kind, year=year)
+    if intent in ("search", "unit") and not topic and filters.is_empty():
+        intent = "help"  # `unit` or `search` with nothing to look for
     return Query(
         raw=raw,
         intent=intent,
         topic=topic,
-        filters=Filters(regions=tuple(dict.fromkeys(regions)), doc_ids=tuple(dict.fromkeys(doc_ids)),
-                        kind=kind, year=year),
+        filters=filters,
         horizon_year=horizon_year,
     )

@@ -33,6 +33,12 @@ def test_filters_are_taken_out_of_the_topic(settings):
     assert q.filters.doc_ids == ("chengdu-2021-decision",)
 
 
+def test_bare_subcommands_without_a_topic_are_help(settings):
+    assert parse_query("unit", settings.vocabulary, CONTEXT).intent == "help"
+    assert parse_query("search", settings.vocabulary, CONTEXT).intent == "help"
+    assert parse_query("target", settings.vocabulary, CONTEXT).intent == "target"  # every target
+
+
 def test_long_and_empty(settings):
     assert parse_query("字" * 501, settings.vocabulary, CONTEXT).error == "too_long"
     assert parse_query("   ", settings.vocabulary, CONTEXT).intent == "help"
