@@ -7,6 +7,7 @@ always sees one consistent corpus.
 from __future__ import annotations
 
 import hashlib
+import os
 import itertools
 import logging
 import pickle
@@ -188,7 +189,7 @@ class PolicyEngine:
             for old in self.settings.cache_dir.glob("snapshot-*.pickle"):
                 old.unlink(missing_ok=True)
             segmenter, snap.index.segmenter = snap.index.segmenter, None
-            tmp = self._cache_path().with_suffix(".tmp")
+            tmp = self._cache_path().with_suffix(f".{os.getpid()}.tmp")  # processes may build at once
             with tmp.open("wb") as f:
                 pickle.dump(snap, f, protocol=pickle.HIGHEST_PROTOCOL)
             tmp.replace(self._cache_path())
