@@ -180,3 +180,21 @@ def test_title_with_a_trailing_note_and_html_remnants(tmp_path):
     doc = load_corpus(tmp_path).documents[0]
     assert doc.title == "成都市科技创新发展规划(2021—2025年)" and doc.kind == "规划" and doc.region == "成都市"
     assert doc.clauses[0].targets[0].value == 3.5 and "<p>" not in doc.clauses[0].text
+
+
+def test_goal_list_under_a_lead_in_and_units_on_their_own_lines():
+    from pathlib import Path
+
+    from bot.corpus.reader import load_document
+
+    doc = load_document(Path(__file__).parent / "data" / "goal-list-and-own-line-units.txt")
+    assert doc.date.isoformat() == "2022-08-15" and doc.kind == "实施方案" and doc.region == "武汉市"
+    goals = {c.ref.split("》")[1]: c for c in doc.clauses}
+    assert goals["一、"].targets == ()  # `到2025年,实现以下目标:` only leads in
+    assert [(t.metric, t.value, t.unit, t.comparator, t.horizon) for t in goals["一、 ——3"].targets] == [
+        ("技术合同成交额", 2000.0, "亿元", "突破", "到2025年")]
+    assert goals["一、 ——1"].is_goal_section
+    task = goals["二、(一) 1."]
+    assert task.lead_units == ("市科技局",) and task.support_units == ("各区人民政府",)
+    assert task.text == "建设中试基地。新建中试平台20个。"
+    assert goals["二、(二) 1."].lead_units == ("市委组织部",) and goals["二、(二) 1."].units_rule == "first-listed"

@@ -144,6 +144,8 @@ def extract_targets(text: str, goal_section: bool = False, *, is_task: bool = Fa
         # anywhere when they name their year (`力争2025年实现碳达峰`).
         if not found_any and (goal_section or found_horizon and _DATED_GOAL.search(sentence)):
             for segment in re.split(r"[,;]", sentence):
+                if segment.rstrip().endswith(":") or "以下目标" in segment:
+                    continue  # the lead-in to a list of goals, not a goal
                 if word := next((w for w in _GOAL_PRIORITY if w in segment), None):
                     segment_horizon, segment_due = parse_horizon(segment)
                     metric = re.sub(r"^(力争|努力|确保)?(到|至)?(20\d\d年(底|末|前)?)?", "", segment.strip("—。 "))
