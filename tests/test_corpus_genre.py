@@ -198,3 +198,12 @@ def test_goal_list_under_a_lead_in_and_units_on_their_own_lines():
     assert task.lead_units == ("市科技局",) and task.support_units == ("各区人民政府",)
     assert task.text == "建设中试基地。新建中试平台20个。"
     assert goals["二、(二) 1."].lead_units == ("市委组织部",) and goals["二、(二) 1."].units_rule == "first-listed"
+
+
+def test_results_of_past_years_are_not_targets(tmp_path):
+    text = ("某某市2023年政府工作报告\n(2023年1月10日)\n一、2022年工作回顾\n2022年,全市高新技术企业达到3000家。\n"
+            "二、2023年工作安排\n2023年,高新技术企业达到3500家以上。\n")
+    _write(tmp_path, "report.txt", text)
+    doc = load_corpus(tmp_path).documents[0]
+    values = [t.value for c in doc.clauses for t in c.targets]
+    assert values == [3500.0]

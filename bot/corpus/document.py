@@ -45,7 +45,8 @@ def split_heading(text: str) -> tuple[str | None, str]:
 class _Builder:
     """Walks the outline and emits clauses with their references."""
 
-    def __init__(self, doc_id: str, title: str, convention: str | None):
+    def __init__(self, doc_id: str, title: str, convention: str | None, issued_year: int | None = None):
+        self.issued_year = issued_year
         self.doc_id = doc_id
         self.title = title
         self.convention = convention
@@ -84,6 +85,8 @@ class _Builder:
         target_text = text if not heading or heading in text else f"{heading}。{text}"
         targets = extract_targets(target_text, goal, is_task=units is not None,
                                   horizon=inherited[0], due=inherited[1])
+        if self.issued_year:  # a figure for a year before the document is a result, not a target
+            targets = [t for t in targets if not (t.due and t.due.year < self.issued_year)]
         self.clauses.append(Clause(
             id=self.clause_id(keys),
             doc_id=self.doc_id,
@@ -158,7 +161,7 @@ def parse_document(raw: str, *, doc_id: str, source: str, content_hash: str,
     kind = meta.get("kind") or kind_of(title)
     convention = find_convention(body)
 
-    builder = _Builder(doc_id, title, convention)
+    builder = _Builder(doc_id, title, convention, issued_year=date.year if date else None)
     outline = parse_outline(body)
     builder.problems.extend(f"numbering out of sequence, read as text: {line}…" for line in outline.rejected)
     if outline.numbered:
