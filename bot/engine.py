@@ -7,9 +7,9 @@ always sees one consistent corpus.
 from __future__ import annotations
 
 import hashlib
-import os
 import itertools
 import logging
+import os
 import pickle
 import re
 import threading
@@ -142,7 +142,8 @@ class PolicyEngine:
     def load(self, progress: Callable[[int, int], None] | None = None) -> Snapshot:
         """Read the corpus folder (or its cached index) and make it current."""
         with self._lock:
-            snapshot = self._load_cached() or self._build(progress)
+            cache = self.settings.cache_dir / f"snapshot-{self._cache_key()}.pickle"
+            snapshot = self._load_cached(cache) or self._build(cache, progress)
             self._snapshot = snapshot
             return snapshot
 
@@ -165,12 +166,8 @@ class PolicyEngine:
                     digest.update(side.read_bytes())
         return digest.hexdigest()[:24]
 
-    def _cache_path(self) -> Path:
-        return self.settings.cache_dir / f"snapshot-{self._cache_key()}.pickle"
-
-    def _load_cached(self) -> Snapshot | None:
+    def _load_cached(self, path: Path) -> Snapshot | None:
         try:
-            path = self._cache_path()
             if path.is_file():
                 with path.open("rb") as f:
                     snap = pickle.load(f)
@@ -180,7 +177,7 @@ class PolicyEngine:
             log.info("index cache not used: %s", exc)
         return None
 
-    def _build(self, progress) -> Snapshot:
+    def _build(self, cache: Path, progress) -> Snapshot:
         self.segmenter.warm()
         load = load_corpus(self.settings.corpus_dir)
         snap = Snapshot.build(load, self.segmenter, on_progress=progress)
@@ -189,10 +186,10 @@ class PolicyEngine:
             for old in self.settings.cache_dir.glob("snapshot-*.pickle"):
                 old.unlink(missing_ok=True)
             segmenter, snap.index.segmenter = snap.index.segmenter, None
-            tmp = self._cache_path().with_suffix(f".{os.getpid()}.tmp")  # processes may build at once
+            tmp = cache.with_suffix(f".{os.getpid()}.tmp")  # processes may build at once
             with tmp.open("wb") as f:
                 pickle.dump(snap, f, protocol=pickle.HIGHEST_PROTOCOL)
-            tmp.replace(self._cache_path())
+            tmp.replace(cache)
             snap.index.segmenter = segmenter
         except OSError as exc:
             snap.index.segmenter = self.segmenter
