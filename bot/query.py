@@ -78,6 +78,9 @@ def parse_query(text: str, vocabulary: Vocabulary, context: QueryContext, *, max
     if intent is None and len(normalized.split()) == 1 and (m := re.match(r"^(\S+?)[::](\S.*)$", normalized)):
         intent = vocabulary.intent_of(m.group(1))  # `目标:研发` reads as `目标 研发`
         rest = m.group(2) if intent else rest
+    if intent is None and (m := re.match(r"^([A-Za-z-]+)([^\sA-Za-z].*)$", normalized)):
+        intent = vocabulary.intent_of(m.group(1))  # `target研发`: the space was forgotten
+        rest = m.group(2) if intent else rest
     if intent is None:
         intent, rest = _intent_inside(normalized, vocabulary)
     topic = rest.strip()

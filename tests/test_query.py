@@ -17,6 +17,8 @@ CONTEXT = QueryContext(regions={"成都": "成都市", "成都市": "成都市",
     ("unit 市科技局", "unit", "市科技局"), ("部门 市科技局", "unit", "市科技局"),
     ("search 人才", "search", "人才"), ("人才 公寓", "search", "人才 公寓"), ("docs", "docs", ""),
     ("help", "help", ""), ("TARGET 研发", "target", "研发"), ("ｔａｒｇｅｔ　研發", "target", "研发"),
+    ("target研发", "target", "研发"), ("目标：研发", "target", "研发"), ("lead-unit知识产权", "lead-unit", "知识产权"),
+    ("R&D投入", "search", "R&D投入"),
 ])
 def test_intents(settings, text, intent, topic):
     query = parse_query(text, settings.vocabulary, CONTEXT)
