@@ -407,13 +407,18 @@ class PolicyEngine:
         if not name:
             return []
         allowed = set(docs_allowed)
-        matches = [u for u in snap.units if name in u or (len(u) >= 3 and u in name)]
+        names = [name] + [name.replace(short, full) for short, full in self.vocabulary.unit_abbreviations
+                          if short in name and full not in name]
+        # 人力资源社会保障局 and 人力资源和社会保障局 are one unit written two ways.
+        names = [n.replace("和", "") for n in names]
+        matches = [u for u in snap.units
+                   if any(n in (bare := u.replace("和", "")) or (len(u) >= 3 and bare in n) for n in names)]
         if not matches:
-            matches = [u for u in snap.units if snap.index.similarity(name, u) >= 0.8]
+            matches = [u for u in snap.units if max(snap.index.similarity(n, u) for n in names) >= 0.8]
         positions = {p for unit in matches for p in snap.units[unit] if int(snap.clause_doc[p]) in allowed}
         candidates = []
         for pos in positions:
-            lead = any(name in u or u in name for u in snap.clauses[pos].lead_units)
+            lead = any(u in matches for u in snap.clauses[pos].lead_units)
             candidates.append(_Candidate(pos, 1.0 if lead else 0.5))
         # By document (corpus order), the tasks it leads first, then in reading order.
         candidates.sort(key=lambda c: (int(snap.clause_doc[c.pos]), -c.score, snap.clauses[c.pos].order))

@@ -52,6 +52,7 @@ class Vocabulary:
     synonyms: tuple[tuple[str, ...], ...]
     kinds: tuple[str, ...]
     stopwords: frozenset[str]
+    unit_abbreviations: tuple[tuple[str, str], ...] = ()  # (short, as documents write it)
 
     def intent_of(self, word: str) -> str | None:
         lowered = word.lower()
@@ -210,7 +211,12 @@ def _load_vocabulary(path: Path, problems: list[str]) -> Vocabulary:
         synonyms.append(tuple(str(w) for w in group))
     kinds = tuple(str(k) for k in r.get("kinds", list, []))
     stopwords = frozenset(str(w).lower() for w in r.get("stopwords", list, []))
-    return Vocabulary(intents, tuple(synonyms), kinds, stopwords)
+    abbreviations = r.get("unit_abbreviations", dict, {})
+    for short, full in abbreviations.items():
+        if not isinstance(full, str):
+            problems.append(f"{src}: key 'unit_abbreviations.{short}' must be a unit name")
+    pairs = tuple((str(k), v) for k, v in abbreviations.items() if isinstance(v, str))
+    return Vocabulary(intents, tuple(synonyms), kinds, stopwords, pairs)
 
 
 def load_settings(path: Path | str | None = None, *, corpus_override: str | None = None,

@@ -33,6 +33,13 @@ def test_unit_finds_its_tasks_by_partial_name(engine):
         assert answer.hits[0].score == 1.0  # it leads
 
 
+def test_unit_abbreviations_and_spellings(engine):
+    docs = {h.document.id.split("-")[0] for h in engine.ask("unit 人社局", limit=50).hits}
+    assert docs == {"anshun", "guangyuan"}  # 人力资源社会保障局 and 人力资源和社会保障局
+    assert engine.ask("unit 发改委", limit=50).total == 18
+    assert {u for h in engine.ask("unit 金融办", limit=50).hits for u in h.clause.units} >= {"市金融办", "市金融工作局"}
+
+
 def test_unit_lists_every_task_grouped_by_document(engine):
     answer = engine.ask("unit 市科技局", limit=100)
     assert answer.total == len(answer.hits) > 30
