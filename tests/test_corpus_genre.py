@@ -207,3 +207,17 @@ def test_results_of_past_years_are_not_targets(tmp_path):
     doc = load_corpus(tmp_path).documents[0]
     values = [t.value for c in doc.clauses for t in c.targets]
     assert values == [3500.0]
+
+
+def test_appendix_numbers_itself_afresh():
+    from pathlib import Path
+
+    from bot.corpus.reader import load_document
+
+    doc = load_document(Path(__file__).parent / "data" / "appendix-task-table.txt")
+    refs = [c.ref.split("》")[1] for c in doc.clauses]
+    assert refs == ["前言", "一、", "二、", "附件 一、 1.", "附件 一、 2.", "附件 二、 1."]
+    task = doc.clauses[3]
+    assert task.path == ("附件 重点任务分工表", "一、平台建设")
+    assert task.lead_units == ("市科技局",) and task.support_units == ("市财政局",)
+    assert len({c.id for c in doc.clauses}) == len(doc.clauses)

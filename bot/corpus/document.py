@@ -20,7 +20,7 @@ _STANDARD_HEADINGS = re.compile(
 )
 _LABEL_KEY = {"part": "b", "chapter": "c", "article": "a", "cn": "", "cn_paren": "", "ar": "", "ar_paren": "n", "ar_half": "h", "circled": "o",
               "dash": "d"}
-_SPACED_KINDS = ("ar", "ar_paren", "ar_half", "circled", "dash", "article", "chapter")
+_SPACED_KINDS = ("ar", "ar_paren", "ar_half", "circled", "dash", "article", "chapter", "appendix")
 
 
 def split_heading(text: str) -> tuple[str | None, str]:
@@ -57,7 +57,7 @@ class _Builder:
     def ref(self, labels: list[tuple[str, str]]) -> str:
         out, previous = "", None
         for kind, label in labels:
-            spaced = kind in _SPACED_KINDS or previous in ("part", "chapter", "article")
+            spaced = kind in _SPACED_KINDS or previous in ("part", "chapter", "article", "appendix")
             out += (" " if out and spaced else "") + label
             previous = kind
         return f"《{self.title}》{out}"
@@ -162,20 +162,11 @@ def parse_document(raw: str, *, doc_id: str, source: str, content_hash: str,
     convention = find_convention(body)
 
     builder = _Builder(doc_id, title, convention, issued_year=date.year if date else None)
-    outline = parse_outline(body)
-    builder.problems.extend(f"numbering out of sequence, read as text: {line}…" for line in outline.rejected)
-    if outline.numbered:
-        if outline.preamble:
-            text, units = builder.take_units(outline.preamble, [("preamble", "前言")])
-            builder.add(keys=["p0"], labels=[("preamble", "前言")], path=[], heading=None, text=text, goal=False,
-                        units=units)
-        builder.walk(outline.roots, [], [], [], False)
-    else:
-        for n, paragraph in enumerate(p for p in body_lines if p.strip()):
-            labels = [("paragraph", f"第{n + 1}段")]
-            text, units = builder.take_units(paragraph, labels)
-            builder.add(keys=[f"p{n + 1}"], labels=labels, path=[], heading=None, text=text, units=units,
-                        goal=bool(_GOAL_HEADING.search(paragraph[:40])))
+    main_lines, appendices = split_appendices(body_lines)
+    _build_part(builder, main_lines, keys=[], labels=[], path=[])
+    for n, (name, lines) in enumerate(appendices, 1):
+        # An appendix (often the task table) numbers itself afresh: parse it on its own.
+        _build_part(builder, lines, keys=[f"a{n}"], labels=[("appendix", name)], path=[name])
     if not builder.clauses:
         raise DocumentError(source, "no clauses found")
     return Document(
@@ -194,6 +185,48 @@ def parse_document(raw: str, *, doc_id: str, source: str, content_hash: str,
         problems=tuple(builder.problems),
         notes=tuple(_notes(cleaned)),
     )
+
+
+_APPENDIX_RE = re.compile(r"^附\s*件\s*(\d{0,2})\s*[::]?\s*(.{0,40})$")
+
+
+def split_appendices(lines: list[str]) -> tuple[list[str], list[tuple[str, list[str]]]]:
+    """Split off appendices (`附件1` / `附件:重点任务分工表`) that follow the main text."""
+    starts = [i for i, line in enumerate(lines) if i > 0 and _APPENDIX_RE.match(line)]
+    if not starts:
+        return lines, []
+    appendices = []
+    for n, start in enumerate(starts):
+        stop = starts[n + 1] if n + 1 < len(starts) else len(lines)
+        m = _APPENDIX_RE.match(lines[start])
+        name = f"附件{m.group(1)}" if m.group(1) else ("附件" if len(starts) == 1 else f"附件{n + 1}")
+        part = ([m.group(2)] if m.group(2) else []) + lines[start + 1:stop]
+        if part:
+            appendices.append((name, part))
+    return lines[:starts[0]], appendices
+
+
+def _build_part(builder: _Builder, lines: list[str], *, keys: list[str], labels: list, path: list[str]) -> None:
+    """Emit the clauses of the main text or of one appendix."""
+    outline = parse_outline("\n".join(lines))
+    builder.problems.extend(f"numbering out of sequence, read as text: {line}…" for line in outline.rejected)
+    if outline.numbered:
+        if outline.preamble:
+            preamble_labels = labels or [("preamble", "前言")]
+            text, units = builder.take_units(outline.preamble, preamble_labels)
+            heading, body = split_heading(text) if labels else (None, text)
+            if labels and heading and not body.replace(heading, "").strip("。 "):
+                path = [f"{path[-1]} {heading}"]  # only the appendix's title: it names the section
+            else:
+                builder.add(keys=keys + ["p0"], labels=preamble_labels, path=path[:-1], heading=heading,
+                            text=body, goal=False, units=units)
+        builder.walk(outline.roots, keys, labels, path, False)
+        return
+    for n, paragraph in enumerate(p for p in lines if p.strip()):
+        paragraph_labels = labels + [("paragraph", f"第{n + 1}段")]
+        text, units = builder.take_units(paragraph, paragraph_labels)
+        builder.add(keys=keys + [f"p{n + 1}"], labels=paragraph_labels, path=path, heading=None, text=text,
+                    units=units, goal=bool(_GOAL_HEADING.search(paragraph[:40])))
 
 
 def _notes(cleaned) -> list[str]:
