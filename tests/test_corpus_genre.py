@@ -221,3 +221,17 @@ def test_appendix_numbers_itself_afresh():
     assert task.path == ("附件 重点任务分工表", "一、平台建设")
     assert task.lead_units == ("市科技局",) and task.support_units == ("市财政局",)
     assert len({c.id for c in doc.clauses}) == len(doc.clauses)
+
+
+def test_task_table_flattened_to_text():
+    from pathlib import Path
+
+    from bot.corpus.reader import load_document
+
+    doc = load_document(Path(__file__).parent / "data" / "task-table-as-text.txt")
+    tasks = [c for c in doc.clauses if c.ref.split("》")[1].startswith("附件")]
+    assert [c.ref.split("》")[1] for c in tasks] == ["附件 1.", "附件 2.", "附件 3."]
+    assert tasks[0].lead_units == ("市科技局",) and tasks[0].support_units == ("市财政局", "市教育局")
+    assert tasks[2].support_units == ()  # `/` means none
+    target = tasks[0].targets[0]
+    assert (target.value, target.unit, target.horizon) == (3.0, "个", "2024年底")

@@ -206,9 +206,42 @@ def split_appendices(lines: list[str]) -> tuple[list[str], list[tuple[str, list[
     return lines[:starts[0]], appendices
 
 
+_TABLE_ROLES = {"lead": ("牵头单位", "牵头部门", "主责单位"), "responsible": ("责任单位", "责任部门"),
+                "support": ("配合单位", "配合部门", "参与单位", "协同单位"), "number": ("序号", "编号"),
+                "deadline": ("完成时限", "完成时间", "时间节点", "时限")}
+
+
+def tables_as_items(lines: list[str]) -> list[str]:
+    """Rewrite a task table flattened to text (`序号 重点任务 牵头单位 配合单位` and its rows)
+    as numbered items with a unit annotation, which the rest of the parser reads."""
+    out: list[str] = []
+    i = 0
+    while i < len(lines):
+        cells = lines[i].split()
+        roles = [next((r for r, names in _TABLE_ROLES.items() if c in names), "task") for c in cells]
+        if len(cells) < 3 or not ({"lead", "responsible"} & set(roles)) or any(len(c) > 8 for c in cells):
+            out.append(lines[i])
+            i += 1
+            continue
+        i += 1
+        n = 0
+        while i < len(lines) and len(row := lines[i].split()) == len(cells):
+            n += 1
+            cell = dict(zip(roles, row))  # several task columns: joined below
+            task = "。".join(c for r, c in zip(roles, row) if r == "task")
+            number = cell.get("number", str(n)).rstrip(".、")
+            annotation = ";".join(f"{label}:{cell[role]}" for role, label in
+                                  (("lead", "牵头单位"), ("responsible", "责任单位"), ("support", "配合单位"))
+                                  if cell.get(role) and cell[role] not in ("/", "—", "-"))
+            deadline = f"完成时限:{cell['deadline']}。" if cell.get("deadline") else ""
+            out.append(f"{number}.{task.rstrip('。')}。{deadline}({annotation})")
+            i += 1
+    return out
+
+
 def _build_part(builder: _Builder, lines: list[str], *, keys: list[str], labels: list, path: list[str]) -> None:
     """Emit the clauses of the main text or of one appendix."""
-    outline = parse_outline("\n".join(lines))
+    outline = parse_outline("\n".join(tables_as_items(lines)))
     builder.problems.extend(f"numbering out of sequence, read as text: {line}…" for line in outline.rejected)
     if outline.numbered:
         if outline.preamble:

@@ -32,6 +32,7 @@ _PLAN_END = {"十二五": 2015, "十三五": 2020, "十四五": 2025, "十五五
 # Words that make a sentence a goal without a figure, the most telling first.
 _GOAL_PRIORITY = ("倍增", "翻一番", "翻番", "高于", "超过", "显著提升", "大幅提升", "大幅提高", "大幅上升", "位居", "迈入",
                   "进入", "建成", "达到", "实现", "力争")
+_DEADLINE_RE = re.compile(r"(?:完成时限|完成时间|时间节点|完成期限)\s*[::]\s*([^。;\n]{2,20})")
 _DATED_GOAL = re.compile(r"(到|至|力争|确保)\s*20\d\d年")
 # Verbs that make a bare figure a target (`培育高新技术企业5家`), as opposed to a count (`委员39人`).
 _TARGET_VERBS = re.compile(r"培育|新增|新建|建设|建成|打造|引进|筹集|争创|创建|组建|形成|认定|签订|开展|实施|布局|完成|实现|"
@@ -108,6 +109,8 @@ def extract_targets(text: str, goal_section: bool = False, *, is_task: bool = Fa
         horizon, due: the horizon inherited from the section above, if any.
     """
     targets: list[Target] = []
+    if horizon is None and (m := _DEADLINE_RE.search(text)):
+        horizon, due = parse_horizon(m.group(1))  # a task's `完成时限:2024年底` is its targets' horizon
     for sentence in split_sentences(text):
         found_horizon, found_due = parse_horizon(sentence)
         if found_horizon:
