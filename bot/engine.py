@@ -306,8 +306,8 @@ class PolicyEngine:
         words = [part for w in self.segmenter.query_words(topic) for part in _split_latin(w)
                  if part.lower() not in self.vocabulary.stopwords]
         # An English word the corpus never uses and no synonym explains says nothing about it.
-        words = [w for w in words if not w.isascii() or index.term_id(w.lower()) is not None
-                 or w.lower() in self._synonyms or w.isdigit()]
+        words = [w for w in words if not w.isascii()
+                 or len(w) > 1 and (index.term_id(w.lower()) is not None or w.lower() in self._synonyms)]
         multi = [w for w in words if len(w) > 1]
         if multi:
             words = multi
@@ -382,6 +382,8 @@ class PolicyEngine:
             if query.intent == "search":
                 return [], []
             positions = np.flatnonzero(mask if mask is not None else np.ones(snap.index.size, bool))
+            # Every target of the filter: clauses with figures first, each in reading order.
+            positions = sorted(positions, key=lambda p: not any(t.value is not None for t in snap.clauses[p].targets))
             found = (self._candidate(snap, int(p), 1.0, [], query) for p in positions)
             return [c for c in itertools.islice((c for c in found if c is not None), MAX_CANDIDATES)], []
         concepts, bigram_terms, marks, unknown = self._concepts(snap, query.topic)

@@ -12,7 +12,7 @@ from functools import lru_cache
 from pathlib import Path
 
 _CJK_RUN = re.compile(r"[\u3400-\u9fff]+")
-_WORD_RE = re.compile(r"[\u3400-\u9fff]+|[A-Za-z][A-Za-z0-9&+.\-]*|\d+(?:\.\d+)?")
+_WORD_RE = re.compile(r"[\u3400-\u9fff]+|[A-Za-z][A-Za-z0-9&+.\-]*|\d+[A-Za-z][A-Za-z0-9]*|\d+(?:\.\d+)?")
 BACKENDS = ("jieba", "rjieba")
 
 

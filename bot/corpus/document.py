@@ -115,7 +115,8 @@ class _Builder:
             node_keys, node_labels = keys + [key], labels + [(node.kind, label)]
             body, units = self.take_units(node.text, node_labels)
             heading, text = split_heading(body)
-            node_goal = goal or bool(heading and _GOAL_HEADING.search(heading))
+            # A goal section is titled by its goal (主要目标, 发展目标), not a chapter that mentions one.
+            node_goal = goal or bool(heading and len(heading) <= 16 and _GOAL_HEADING.search(heading))
             if node.children:
                 if text and text != heading:
                     self.add(keys=node_keys, labels=node_labels, path=path, heading=heading, text=text,
