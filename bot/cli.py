@@ -91,7 +91,7 @@ def cmd_check(args, settings: Settings, out: TextIO) -> int:
     load = load_corpus(settings.corpus_dir)
     for doc in load.documents:
         status = "ok" if not doc.problems else f"{len(doc.problems)} problem(s)"
-        out.write(f"{doc.source}: {status} · {len(doc.clauses)} clauses · {doc.target_count} targets · "
+        out.write(f"{doc.source}: {status} · {doc.clause_count} clauses · {doc.target_count} targets · "
                   f"{doc.task_count} tasks · title 《{doc.title}》 · region {doc.region or '?'} · "
                   f"date {doc.date or '?'}\n")
         for problem in doc.problems:
@@ -107,7 +107,7 @@ def cmd_check(args, settings: Settings, out: TextIO) -> int:
 def cmd_index(args, settings: Settings, out: TextIO) -> int:
     started = time.perf_counter()
     engine = _engine(settings)
-    clauses = sum(len(d.clauses) for d in engine.documents)
+    clauses = sum(d.clause_count for d in engine.documents)
     out.write(f"indexed {len(engine.documents)} documents, {clauses} clauses in "
               f"{time.perf_counter() - started:.2f}s (cache: {settings.cache_dir})\n")
     return 0

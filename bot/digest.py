@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from bot.errors import PolicybotError
-from bot.model import Clause, Document, Hit, Target
+from bot.model import QUERY_INTENTS, Clause, Document, Hit, Intent, Target
 from bot.render_text import document_line, target_line
 from bot.settings import DIGEST_SECTIONS, DigestSchedule, Settings
 from bot.store import Audience, DigestState, Subscription
@@ -33,7 +33,6 @@ FIRST_TOPIC_HITS = 3  # a topic new to the audience shows its best few clauses
 NEW_TOPIC_HITS = 5  # at most this many new clauses per topic; the rest are counted
 TOPIC_SCAN = 100  # relevant clauses per topic compared with the last digest
 DOCUMENT_REFS = 3  # reference lines listed under a new or changed document
-QUERY_INTENTS = ("target", "lead-unit", "search", "unit")
 DM_SCHEDULE = "dm"  # a schedule whose channel is `dm` sends each user with DM subscriptions their digest
 
 # Plain-text labels for `policybot digest --dry-run`.
@@ -143,11 +142,6 @@ class Digest:
 
 # ---------------------------------------------------------------- building
 
-def clause_key(clause: Clause) -> str:
-    """Identify a clause by its text, so an unchanged clause of an edited document is not new."""
-    return _key(clause.doc_id, clause.text)
-
-
 def _key(*parts: str | None) -> str:
     return hashlib.sha1("\x1f".join(p or "" for p in parts).encode("utf-8")).hexdigest()[:16]
 
@@ -171,7 +165,7 @@ def topic_hits(engine: "PolicyEngine", topic: str, scan: int = TOPIC_SCAN) -> li
     are a search.
     """
     query = engine.parse(topic)
-    if query.intent not in QUERY_INTENTS or query.error:
+    if query.intent not in QUERY_INTENTS - {Intent.DOCS} or query.error:
         query = engine.parse(f"search {topic}")
     hits: list[Hit] = []
     page = max(1, engine.settings.max_limit)
@@ -189,23 +183,17 @@ def due_window(today: dt.date, months_before: int, months_after: int) -> tuple[d
     return add_months(today, -months_before), add_months(today, months_after)
 
 
-def due_targets(documents: Iterable[Document], window: tuple[dt.date, dt.date], today: dt.date) -> list[CityTargets]:
-    """Targets whose horizon ends within `window`, grouped by city, soonest first."""
-    start, end = window
+def due_targets(found: Iterable[tuple[Target, Clause, Document]], today: dt.date) -> list[CityTargets]:
+    """Group targets coming due (from `PolicyEngine.iter_targets`) by city, soonest first."""
     by_city: dict[str | None, list[DueTarget]] = {}
-    for document in documents:
-        seen: set[tuple] = set()
-        for clause in document.clauses:
-            for target in clause.targets:
-                if target.due is None or not start <= target.due <= end:
-                    continue
-                # The same figure restated in a summary clause is one target.
-                identity = (target.metric, target.value, target.unit, target.due)
-                if identity in seen:
-                    continue
-                seen.add(identity)
-                by_city.setdefault(document.region, []).append(
-                    DueTarget(target, clause, document, past=target.due < today))
+    seen: set[tuple] = set()
+    for target, clause, document in found:
+        # The same figure restated in a summary clause is one target.
+        identity = (document.id, target.metric, target.value, target.unit, target.due)
+        if identity in seen:
+            continue
+        seen.add(identity)
+        by_city.setdefault(document.region, []).append(DueTarget(target, clause, document, past=target.due < today))
     cities = []
     for region, items in by_city.items():
         items.sort(key=lambda d: (d.target.due, d.document.title, d.clause.order))
@@ -220,14 +208,15 @@ def short_ref(clause: Clause, document: Document) -> str:
     return ref or clause.ref
 
 
-def _relevant_clauses(document: Document, preferred: Sequence[Clause], fresh: set[str] | None) -> tuple[Clause, ...]:
+def _relevant_clauses(document: Document, clauses: Sequence[Clause], preferred: Sequence[Clause],
+                      fresh: set[str] | None) -> tuple[Clause, ...]:
     """Pick the clauses to list under a document: topic matches first, then goals, targets and tasks."""
     def weight(c: Clause) -> tuple:
-        is_new = fresh is None or clause_key(c) in fresh
+        is_new = fresh is None or c.text_key in fresh
         return (not is_new, not c.is_goal_section, -len(c.targets), not c.units, c.order)
 
     chosen = list(dict.fromkeys(c for c in preferred if c.doc_id == document.id))
-    for clause in sorted(document.clauses, key=weight):
+    for clause in sorted(clauses, key=weight):
         if len(chosen) >= DOCUMENT_REFS:
             break
         if clause not in chosen:
@@ -250,7 +239,7 @@ def build_digest(engine: "PolicyEngine", audience: Audience, *, now: dt.datetime
     documents = engine.documents
     today = now.astimezone(ZoneInfo(timezone)).date()
     window = due_window(today, months_before, months_after)
-    all_keys = {clause_key(c) for d in documents for c in d.clauses}
+    all_keys = engine.clause_keys()
     fresh = None if last is None else all_keys - set(last.clause_keys)
 
     topics: list[TopicUpdate] = []
@@ -263,7 +252,7 @@ def build_digest(engine: "PolicyEngine", audience: Audience, *, now: dt.datetime
             if new_topic:
                 topics.append(TopicUpdate(sub.topic, tuple(hits[:FIRST_TOPIC_HITS]), first=True))
             else:
-                new = [h for h in hits if clause_key(h.clause) in fresh]
+                new = [h for h in hits if h.clause.text_key in fresh]
                 topics.append(TopicUpdate(sub.topic, tuple(new[:NEW_TOPIC_HITS]), max(0, len(new) - NEW_TOPIC_HITS)))
 
     changes: list[DocumentChange] = []
@@ -277,12 +266,13 @@ def build_digest(engine: "PolicyEngine", audience: Audience, *, now: dt.datetime
                 status = "changed"
             else:
                 continue
-            changes.append(DocumentChange(document, status, _relevant_clauses(document, preferred, fresh)))
+            clauses = engine.clauses_of(document.id)
+            changes.append(DocumentChange(document, status, _relevant_clauses(document, clauses, preferred, fresh)))
         current = {d.id for d in documents}
         titles = dict(last.titles) if last else {}
         removed = [titles.get(doc_id) or doc_id for doc_id in before if doc_id not in current]
 
-    cities = due_targets(documents, window, today)
+    cities = due_targets(engine.iter_targets(due_between=window), today)
     due_keys = {item.key for city in cities for item in city.items}
     new_due = 0
     if "targets" in sections:
@@ -315,7 +305,7 @@ def format_digest(digest: Digest) -> str:
             doc = change.document
             label = TEXT_ADDED if change.status == "added" else TEXT_CHANGED
             lines.append(f"[{label}] {document_line(doc)}")
-            lines.append("    " + TEXT_COUNTS.format(clauses=len(doc.clauses), targets=doc.target_count,
+            lines.append("    " + TEXT_COUNTS.format(clauses=doc.clause_count, targets=doc.target_count,
                                                     tasks=doc.task_count))
             lines += [f"    - {short_ref(c, doc)}" for c in change.clauses]
         lines += [f"[{TEXT_REMOVED}] 《{title}》" for title in digest.removed]

@@ -6,6 +6,7 @@ always sees one consistent corpus.
 """
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import itertools
 import logging
@@ -15,7 +16,7 @@ import re
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterable, Iterator
 
 import numpy as np
 
@@ -23,7 +24,7 @@ from bot.corpus.reader import CorpusLoad, list_corpus_files, load_corpus
 from bot.corpus.text import split_sentences
 from bot.errors import DocumentError
 from bot.index import Concept, ClauseIndex
-from bot.model import Answer, Clause, Document, Hit, Query, Span, Target
+from bot.model import QUERY_INTENTS, Answer, Clause, Document, Hit, Intent, Query, Span, Target
 from bot.query import QueryContext, parse_query, region_aliases
 from bot.segment import Segmenter, bigrams
 from bot.settings import Settings
@@ -31,7 +32,6 @@ from bot.settings import Settings
 log = logging.getLogger(__name__)
 CACHE_VERSION = "1"
 EXCERPT_CHARS = 200
-TASK_INTENTS = ("target", "lead-unit", "search")
 MAX_CANDIDATES = 400  # ranked clauses kept per query: enough pages, bounded work
 
 
@@ -74,6 +74,7 @@ class Snapshot:
     word_shapes: dict[tuple[int, str], list[str]] = field(default_factory=dict)  # for typo repair
     all_documents: list[int] = field(default_factory=list)
     by_region: dict[str, list[int]] = field(default_factory=dict)
+    doc_start: list[int] = field(default_factory=list)  # document i's clauses are [doc_start[i], doc_start[i + 1])
 
     def near_word(self, text: str) -> str | None:
         """A corpus word that differs from `text` by one character (`专精特心` → `专精特新`)."""
@@ -89,12 +90,13 @@ class Snapshot:
         clauses = tuple(c for d in load.documents for c in d.clauses)
         index = ClauseIndex(clauses, segmenter, on_progress=on_progress)
         doc_pos = {d.id: i for i, d in enumerate(load.documents)}
-        snap = cls(load.documents, load.errors, index, clauses,
+        snap = cls(tuple(d.summary() for d in load.documents), load.errors, index, clauses,
                    np.fromiter((doc_pos[c.doc_id] for c in clauses), dtype=np.int32, count=len(clauses)))
         snap.by_id = {c.id: i for i, c in enumerate(clauses)}
         snap.all_documents = list(range(len(load.documents)))
         for i, d in enumerate(load.documents):
             snap.by_region.setdefault(d.region or "", []).append(i)
+        snap.doc_start = [0] + list(itertools.accumulate(len(d.clauses) for d in load.documents))
         for d in load.documents:
             snap.context.documents[d.id] = d.title
             if d.region:
@@ -116,6 +118,9 @@ class Snapshot:
 
     def document(self, clause_pos: int) -> Document:
         return self.documents[int(self.clause_doc[clause_pos])]
+
+    def clauses_of(self, doc_pos: int) -> tuple[Clause, ...]:
+        return self.clauses[self.doc_start[doc_pos]:self.doc_start[doc_pos + 1]]
 
 
 class PolicyEngine:
@@ -236,6 +241,39 @@ class PolicyEngine:
         pos = snap.by_id.get(clause_id)
         return None if pos is None else (snap.clauses[pos], snap.document(pos))
 
+    def document(self, doc_id: str) -> Document | None:
+        return next((d for d in self.documents if d.id == doc_id), None)
+
+    def clauses_of(self, doc_id: str) -> tuple[Clause, ...]:
+        """Return a document's clauses in reading order (none for an unknown id)."""
+        snap = self.snapshot
+        pos = next((i for i, d in enumerate(snap.documents) if d.id == doc_id), None)
+        return () if pos is None else snap.clauses_of(pos)
+
+    def iter_targets(self, *, documents: Iterable[str] | None = None,
+                     due_between: tuple[dt.date, dt.date] | None = None
+                     ) -> Iterator[tuple[Target, Clause, Document]]:
+        """Yield every target with its clause and document, in corpus order.
+
+        Args:
+            documents: only these document ids.
+            due_between: only targets whose due date falls in this closed range.
+        """
+        snap = self.snapshot
+        wanted = None if documents is None else set(documents)
+        for pos, document in enumerate(snap.documents):
+            if wanted is not None and document.id not in wanted or not document.target_count:
+                continue
+            for clause in snap.clauses_of(pos):
+                for target in clause.targets:
+                    if due_between and (target.due is None or not due_between[0] <= target.due <= due_between[1]):
+                        continue
+                    yield target, clause, document
+
+    def clause_keys(self) -> frozenset[str]:
+        """A key per clause text (`Clause.text_key`): what a digest compares with the last one."""
+        return frozenset(c.text_key for c in self.snapshot.clauses)
+
     # -- queries -----------------------------------------------------------------
     def parse(self, text: str) -> Query:
         return parse_query(text, self.vocabulary, self.snapshot.context, max_chars=self.settings.max_query_chars)
@@ -248,13 +286,13 @@ class PolicyEngine:
         snap = self.snapshot
         limit = max(1, limit or self.settings.default_limit)  # front ends cap it to what they can show
         offset = max(0, offset)
-        if query.error or query.intent not in TASK_INTENTS + ("unit", "docs"):
+        if query.error or query.intent not in QUERY_INTENTS:
             return Answer(query, (), matched=query.error is None)
         docs_allowed = self._allowed_documents(snap, query)
-        if query.intent == "docs":
+        if query.intent == Intent.DOCS:
             return Answer(query, (), matched=bool(docs_allowed), total=len(docs_allowed),
                           documents=tuple(snap.documents[i] for i in docs_allowed))
-        if query.intent == "unit":
+        if query.intent == Intent.UNIT:
             ranked, marks = self._rank_units(snap, query, docs_allowed), []
         else:
             ranked, marks = self._rank_clauses(snap, query, docs_allowed)
@@ -375,11 +413,11 @@ class PolicyEngine:
 
     def _rank_clauses(self, snap: Snapshot, query: Query, docs_allowed: list[int]
                       ) -> tuple[list[_Candidate], list[str]]:
-        base = snap.target_mask if query.intent == "target" else snap.task_mask if query.intent == "lead-unit" \
+        base = snap.target_mask if query.intent == Intent.TARGET else snap.task_mask if query.intent == Intent.LEAD_UNIT \
             else None
         mask = self._mask(snap, docs_allowed, base)
         if not query.topic:
-            if query.intent == "search":
+            if query.intent == Intent.SEARCH:
                 return [], []
             positions = np.flatnonzero(mask if mask is not None else np.ones(snap.index.size, bool))
             # Every target of the filter: clauses with figures first, each in reading order.
@@ -395,7 +433,7 @@ class PolicyEngine:
         marks = marks + [c.label for c in concepts]
         found = (self._candidate(snap, int(docs[i]), float(combined[i]), marks, query) for i in best)
         candidates = [c for c in found if c is not None]
-        if query.intent == "target" and candidates:
+        if query.intent == Intent.TARGET and candidates:
             lowered = [m.lower() for m in marks]
             about = [c for c in candidates if any(_target_about(t, lowered) for t in c.targets)]
             candidates = about or candidates  # a clause whose figures are about something else is noise
@@ -428,7 +466,7 @@ class PolicyEngine:
 
     def _candidate(self, snap: Snapshot, pos: int, score: float, marks: list[str], query: Query
                    ) -> _Candidate | None:
-        if query.intent != "target":
+        if query.intent != Intent.TARGET:
             return _Candidate(pos, score)
         targets = self._relevant_targets(snap.clauses[pos], marks, query)
         if query.horizon_year and not targets:
@@ -438,7 +476,7 @@ class PolicyEngine:
     def _hit(self, snap: Snapshot, candidate: _Candidate, marks: list[str], query: Query) -> Hit:
         """Turn a ranked candidate into a Hit, with the excerpt: done only for the page shown."""
         clause = snap.clauses[candidate.pos]
-        if query.intent == "unit":
+        if query.intent == Intent.UNIT:
             excerpt = _first_sentences(clause)
         elif candidate.targets:
             excerpt = _clip("".join(dict.fromkeys(t.sentence for t in candidate.targets)))
@@ -461,7 +499,7 @@ class PolicyEngine:
 
     def _suggest(self, snap: Snapshot, query: Query) -> list[str]:
         """Closest topics: headings of the best clauses below the bar, else fuzzy heading matches."""
-        if query.intent == "unit":
+        if query.intent == Intent.UNIT:
             return snap.index.closest(query.topic, list(snap.units), limit=5, cutoff=40)
         if not query.topic:
             return []

@@ -6,7 +6,29 @@ they carry everything a renderer needs and nothing of any transport.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+import hashlib
+from dataclasses import dataclass, field, fields
+from enum import StrEnum
+
+
+class Intent(StrEnum):
+    """What a query asks for: the first word of `/policy ...` (aliases in config/vocabulary.yaml)."""
+
+    TARGET = "target"
+    LEAD_UNIT = "lead-unit"
+    UNIT = "unit"
+    SEARCH = "search"
+    DOCS = "docs"
+    HELP = "help"
+    SUBSCRIBE = "subscribe"
+    UNSUBSCRIBE = "unsubscribe"
+    SUBSCRIPTIONS = "subscriptions"
+    DIGEST = "digest"
+    RELOAD = "reload"
+
+
+# Intents the engine answers from the corpus; the others are commands of a front end.
+QUERY_INTENTS = frozenset({Intent.TARGET, Intent.LEAD_UNIT, Intent.UNIT, Intent.SEARCH, Intent.DOCS})
 
 
 @dataclass(frozen=True)
@@ -62,10 +84,19 @@ class Clause:
     def units(self) -> tuple[str, ...]:
         return self.lead_units + self.support_units
 
+    @property
+    def text_key(self) -> str:
+        """Identify the clause by its text, so an unchanged clause of an edited document is not new."""
+        return hashlib.sha1(f"{self.doc_id}\x1f{self.text}".encode("utf-8")).hexdigest()[:16]
+
 
 @dataclass(frozen=True)
 class Document:
-    """One policy document, parsed."""
+    """What is known of one policy document without its clauses.
+
+    This is what a server holds for every document; the clauses stay in the index's
+    store and are read when shown (`PolicyEngine.clauses_of`).
+    """
 
     id: str
     title: str
@@ -76,23 +107,29 @@ class Document:
     doc_number: str | None
     source: str  # file name inside the corpus folder
     content_hash: str
-    clauses: tuple[Clause, ...]
+    clause_count: int = 0
+    target_count: int = 0
+    task_count: int = 0
+    unit_count: int = 0
     commentary: str = ""
     units_convention: str | None = None
     problems: tuple[str, ...] = ()  # what could not be parsed
     notes: tuple[str, ...] = ()  # what cleaning set aside (clutter, commentary, OCR repairs)
 
-    @property
-    def target_count(self) -> int:
-        return sum(len(c.targets) for c in self.clauses)
 
-    @property
-    def task_count(self) -> int:
-        return sum(1 for c in self.clauses if c.units)
+@dataclass(frozen=True)
+class ParsedDocument(Document):
+    """A document as the parser returns it: its metadata and every clause."""
+
+    clauses: tuple[Clause, ...] = ()
 
     @property
     def units(self) -> set[str]:
         return {u for c in self.clauses for u in c.units}
+
+    def summary(self) -> Document:
+        """The document without its clauses."""
+        return Document(**{f.name: getattr(self, f.name) for f in fields(Document)})
 
 
 @dataclass(frozen=True)
@@ -111,7 +148,7 @@ class Query:
     """A parsed `/policy ...` text: what is asked, about what, narrowed how."""
 
     raw: str
-    intent: str  # target | lead-unit | unit | search | docs | help | subscribe | ...
+    intent: Intent
     topic: str
     filters: Filters = field(default_factory=Filters)
     horizon_year: int | None = None  # a bare year in a target query ranks targets due then

@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass, field
 
 from bot.corpus.text import normalize_query_text
-from bot.model import Filters, Query
+from bot.model import Filters, Intent, Query
 from bot.settings import Vocabulary
 
 _FILTER_RE = re.compile(r"(?<!\S)(in|city|doc|type|kind|year|类型|年份|城市|文件)\s*[::]\s*(\S+)", re.I)
@@ -52,14 +52,14 @@ def region_aliases(region: str) -> list[str]:
     return aliases
 
 
-def _intent_inside(text: str, vocabulary: Vocabulary) -> tuple[str, str]:
+def _intent_inside(text: str, vocabulary: Vocabulary) -> tuple[Intent, str]:
     """A question in words (`what targets did Chengdu set for R&D`) names its intent inside."""
     words = text.split()
     for i, word in enumerate(words):
         intent = vocabulary.intent_of(word.strip("?,.!"))
-        if intent in ("target", "lead-unit") and len(words) > 1:
+        if intent in (Intent.TARGET, Intent.LEAD_UNIT) and len(words) > 1:
             return intent, " ".join(words[:i] + words[i + 1:])
-    return "search", text
+    return Intent.SEARCH, text
 
 
 def parse_query(text: str, vocabulary: Vocabulary, context: QueryContext, *, max_chars: int = 500) -> Query:
@@ -69,10 +69,10 @@ def parse_query(text: str, vocabulary: Vocabulary, context: QueryContext, *, max
     """
     raw = text.strip()
     if len(raw) > max_chars:
-        return Query(raw=raw[:max_chars], intent="help", topic="", error="too_long")
+        return Query(raw=raw[:max_chars], intent=Intent.HELP, topic="", error="too_long")
     normalized = normalize_query_text(raw)
     if not normalized:
-        return Query(raw=raw, intent="help", topic="")
+        return Query(raw=raw, intent=Intent.HELP, topic="")
     first, _, rest = normalized.partition(" ")
     intent = vocabulary.intent_of(first)
     if intent is None and len(normalized.split()) == 1 and (m := re.match(r"^(\S+?)[::](\S.*)$", normalized)):
@@ -104,7 +104,7 @@ def parse_query(text: str, vocabulary: Vocabulary, context: QueryContext, *, max
             year = int(value.rstrip("年"))
     topic = _FILTER_RE.sub(" ", topic)
 
-    if intent in ("target", "lead-unit", "search"):
+    if intent in (Intent.TARGET, Intent.LEAD_UNIT, Intent.SEARCH):
         for alias in sorted(context.regions, key=len, reverse=True):
             if alias in topic:
                 regions.append(context.regions[alias])
@@ -115,14 +115,14 @@ def parse_query(text: str, vocabulary: Vocabulary, context: QueryContext, *, max
                     regions.append(region)
                     topic = re.sub(rf"\b{word}\b", " ", topic)
     horizon_year = None
-    if intent == "target" and (m := _YEAR_RE.search(topic)):
+    if intent == Intent.TARGET and (m := _YEAR_RE.search(topic)):
         horizon_year = int(m.group(1))
         topic = topic[:m.start()] + " " + topic[m.end():]
     topic = re.sub(r"\s+", " ", topic).strip(" ,。?!、")
     filters = Filters(regions=tuple(dict.fromkeys(regions)), doc_ids=tuple(dict.fromkeys(doc_ids)),
                       kind=kind, year=year)
-    if intent in ("search", "unit") and not topic and filters.is_empty():
-        intent = "help"  # `unit` or `search` with nothing to look for
+    if intent in (Intent.SEARCH, Intent.UNIT) and not topic and filters.is_empty():
+        intent = Intent.HELP  # `unit` or `search` with nothing to look for
     return Query(
         raw=raw,
         intent=intent,

@@ -80,6 +80,6 @@ def render_answer(answer: Answer, ansi: bool = False) -> str:
 
 
 def render_document_summary(doc: Document) -> str:
-    counts = strings.COUNTS.format(clauses=len(doc.clauses), targets=doc.target_count, tasks=doc.task_count,
-                                   units=len(doc.units))
+    counts = strings.COUNTS.format(clauses=doc.clause_count, targets=doc.target_count, tasks=doc.task_count,
+                                   units=doc.unit_count)
     return f"{doc.id}\n  {document_line(doc)}\n  {counts}"

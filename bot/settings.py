@@ -13,6 +13,7 @@ from typing import Any
 import yaml
 
 from bot.errors import ConfigError
+from bot.model import Intent
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SETTINGS = PROJECT_ROOT / "config" / "settings.yaml"
@@ -48,13 +49,13 @@ class DigestSchedule:
 
 @dataclass(frozen=True)
 class Vocabulary:
-    intents: dict[str, tuple[str, ...]]
+    intents: dict[Intent, tuple[str, ...]]
     synonyms: tuple[tuple[str, ...], ...]
     kinds: tuple[str, ...]
     stopwords: frozenset[str]
     unit_abbreviations: tuple[tuple[str, str], ...] = ()  # (short, as documents write it)
 
-    def intent_of(self, word: str) -> str | None:
+    def intent_of(self, word: str) -> Intent | None:
         lowered = word.lower()
         for intent, aliases in self.intents.items():
             if lowered in (a.lower() for a in aliases):
@@ -194,7 +195,7 @@ def _load_vocabulary(path: Path, problems: list[str]) -> Vocabulary:
     src = str(path)
     r = _Reader(data, src, problems)
     intents_raw = r.get("intents", dict, {})
-    intents: dict[str, tuple[str, ...]] = {}
+    intents: dict[Intent, tuple[str, ...]] = {}
     for name, aliases in intents_raw.items():
         if not isinstance(aliases, list) or not all(isinstance(a, (str, int)) for a in aliases):
             problems.append(f"{src}: key 'intents.{name}' must be a list of words")

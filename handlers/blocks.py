@@ -423,7 +423,7 @@ def document_summary(doc: Document) -> str:
         region=plain(doc.region or s.UNKNOWN_REGION, 50),
         date=doc.date.isoformat() if doc.date else "—",
         kind=plain(doc.kind or "—", 50),
-        clauses=len(doc.clauses), targets=doc.target_count, tasks=doc.task_count,
+        clauses=doc.clause_count, targets=doc.target_count, tasks=doc.task_count,
     )
     return f"*《{plain(doc.title, 500)}》*\n{line}"
 

@@ -77,7 +77,7 @@ def document_block(change: DocumentChange) -> Block:
     lines = [f"*{label}* {plain('《' + doc.title + '》', 500)}"]
     if where:
         lines.append(escape(where))
-    lines.append(DOC_COUNTS.format(clauses=len(doc.clauses), targets=doc.target_count, tasks=doc.task_count))
+    lines.append(DOC_COUNTS.format(clauses=doc.clause_count, targets=doc.target_count, tasks=doc.task_count))
     lines += [f"• {plain(short_ref(c, doc), 400)}" for c in change.clauses]
     return section("\n".join(lines))
 

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.corpus.reader import load_corpus
 from bot.engine import PolicyEngine
 from bot.settings import load_settings
 
@@ -28,8 +29,9 @@ def engine(settings):
 
 
 @pytest.fixture(scope="session")
-def documents(engine):
-    return {d.id: d for d in engine.documents}
+def documents():
+    """The seeds as the parser reads them, clauses included, by id."""
+    return {d.id: d for d in load_corpus(SEEDS).documents}
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ import json
 import pytest
 from fake_slack import FakeSlackAPI, message_problems
 
-from bot.digest import (Digest, DocumentChange, TopicUpdate, add_months, build_digest, clause_key, format_digest,
+from bot.digest import (Digest, DocumentChange, TopicUpdate, add_months, build_digest, format_digest,
                         run_digest_command)
 from bot.engine import PolicyEngine
 from bot.settings import DigestSchedule
@@ -79,7 +79,7 @@ def test_added_changed_and_removed_documents_and_only_new_clauses(corpus_engine)
     assert later.removed == (titles[CHENGDU],)
     (topic,) = later.topics
     assert not topic.first and topic.hits
-    assert all(clause_key(h.clause) not in first.baseline.clause_keys for h in topic.hits)
+    assert all(h.clause.text_key not in first.baseline.clause_keys for h in topic.hits)
     assert any(NEW_CLAUSE_WORDS in h.clause.text for h in topic.hits)
     assert {h.document.id for h in topic.hits} <= {LESHAN, "zigong-2021-plenary-communique"}
     # The new document lists the clauses that match the audience's topic first.

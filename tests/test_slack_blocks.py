@@ -14,7 +14,8 @@ from handlers.blocks import ZWSP
 def make_document(doc_id="guangyuan-plan", title="关于进一步增强协同创新发展能力行动计划", region="广元市",
                   date=dt.date(2022, 3, 1), clauses=()):
     return Document(id=doc_id, title=title, issuer="广元市人民政府", region=region, date=date, kind="行动计划",
-                    doc_number=None, source=f"{doc_id}.txt", content_hash="0" * 8, clauses=tuple(clauses))
+                    doc_number=None, source=f"{doc_id}.txt", content_hash="0" * 8, clause_count=len(clauses),
+                    target_count=sum(len(c.targets) for c in clauses))
 
 
 def make_clause(clause_id="guangyuan-plan#2.2.5", text="新增市级平台5家以上。", heading="积极推动高水平创新平台建设",

@@ -11,7 +11,7 @@ from bot.corpus.structure import Node, parse_outline
 from bot.corpus.targets import extract_targets, parse_horizon
 from bot.corpus.units import extract_units, find_convention
 from bot.errors import DocumentError
-from bot.model import Clause, Document
+from bot.model import Clause, ParsedDocument
 
 _GOAL_HEADING = re.compile(r"(主要|发展|奋斗|总体|工作|预期|阶段性|具体)目标|目标任务|主要指标")
 _STANDARD_HEADINGS = re.compile(
@@ -132,7 +132,7 @@ class _Builder:
 
 
 def parse_document(raw: str, *, doc_id: str, source: str, content_hash: str,
-                   meta: dict[str, Any] | None = None) -> Document:
+                   meta: dict[str, Any] | None = None) -> ParsedDocument:
     """Parse a document's text (front matter already removed) into a Document.
 
     Raises:
@@ -170,7 +170,8 @@ def parse_document(raw: str, *, doc_id: str, source: str, content_hash: str,
         _build_part(builder, lines, keys=[f"a{n}"], labels=[("appendix", name)], path=[name])
     if not builder.clauses:
         raise DocumentError(source, "no clauses found")
-    return Document(
+    clauses = tuple(builder.clauses)
+    return ParsedDocument(
         id=doc_id,
         title=title,
         issuer=str(issuer) if issuer else None,
@@ -180,7 +181,11 @@ def parse_document(raw: str, *, doc_id: str, source: str, content_hash: str,
         doc_number=meta.get("文号") or meta.get("doc_number") or head.doc_number,
         source=source,
         content_hash=content_hash,
-        clauses=tuple(builder.clauses),
+        clause_count=len(clauses),
+        target_count=sum(len(c.targets) for c in clauses),
+        task_count=sum(1 for c in clauses if c.units),
+        unit_count=len({u for c in clauses for u in c.units}),
+        clauses=clauses,
         commentary=cleaned.commentary,
         units_convention=convention,
         problems=tuple(builder.problems),

@@ -13,7 +13,7 @@ from typing import Any, Callable
 
 from bot.corpus.document import parse_document
 from bot.errors import ConfigError, DocumentError
-from bot.model import Document
+from bot.model import ParsedDocument
 from bot.settings import load_yaml_text
 
 log = logging.getLogger(__name__)
@@ -29,7 +29,7 @@ _META_KEYS = {"标题": "title", "题目": "title", "名称": "title", "文号":
 
 @dataclass(frozen=True)
 class CorpusLoad:
-    documents: tuple[Document, ...]
+    documents: tuple[ParsedDocument, ...]
     errors: tuple[DocumentError, ...]
 
 
@@ -126,7 +126,7 @@ def content_hash(data: bytes, meta: dict[str, Any]) -> str:
     return digest.hexdigest()[:16]
 
 
-def load_document(path: Path) -> Document:
+def load_document(path: Path) -> ParsedDocument:
     """Read and parse one file; raise DocumentError when it cannot be used."""
     try:
         data = path.read_bytes()
@@ -141,7 +141,7 @@ def load_document(path: Path) -> Document:
                           content_hash=content_hash(data, meta), meta=meta)
 
 
-def _load_one(path: Path) -> Document | DocumentError:
+def _load_one(path: Path) -> ParsedDocument | DocumentError:
     try:
         return load_document(path)
     except DocumentError as exc:
@@ -165,7 +165,7 @@ def load_corpus(folder: Path, *, on_progress: Callable[[int, int], None] | None 
             loaded = _collect(results, len(files), on_progress)
     else:
         loaded = _collect(map(_load_one, files), len(files), on_progress)
-    documents = tuple(r for r in loaded if isinstance(r, Document))
+    documents = tuple(r for r in loaded if isinstance(r, ParsedDocument))
     errors = tuple(r for r in loaded if isinstance(r, DocumentError))
     for error in errors:
         log.warning("skipped %s", error)
