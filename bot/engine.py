@@ -24,7 +24,7 @@ from bot.corpus.reader import CorpusLoad, list_corpus_files, load_corpus
 from bot.corpus.text import split_sentences
 from bot.errors import DocumentError
 from bot.index import Concept, ClauseIndex
-from bot.model import QUERY_INTENTS, Answer, Clause, Document, Hit, Intent, Query, Span, Target
+from bot.model import QUERY_INTENTS, Answer, Clause, Document, Filters, Hit, Intent, Query, Span, Target
 from bot.query import QueryContext, parse_query, region_aliases
 from bot.segment import Segmenter, bigrams
 from bot.settings import Settings
@@ -288,7 +288,7 @@ class PolicyEngine:
         offset = max(0, offset)
         if query.error or query.intent not in QUERY_INTENTS:
             return Answer(query, (), matched=query.error is None)
-        docs_allowed = self._allowed_documents(snap, query)
+        docs_allowed = self._allowed_documents(snap, query.filters)
         if query.intent == Intent.DOCS:
             return Answer(query, (), matched=bool(docs_allowed), total=len(docs_allowed),
                           documents=tuple(snap.documents[i] for i in docs_allowed))
@@ -322,8 +322,12 @@ class PolicyEngine:
                 out[w] = tuple(dict.fromkeys(out.get(w, ()) + tuple(x for x in lowered if x != w)))
         return out
 
-    def _allowed_documents(self, snap: Snapshot, query: Query) -> list[int]:
-        f = query.filters
+    def documents_matching(self, filters: Filters) -> tuple[Document, ...]:
+        """Return the documents a query's filters (in:, doc:, type:, year:) leave, in corpus order."""
+        snap = self.snapshot
+        return tuple(snap.documents[i] for i in self._allowed_documents(snap, filters))
+
+    def _allowed_documents(self, snap: Snapshot, f: Filters) -> list[int]:
         if f.is_empty():
             return snap.all_documents
         allowed = set(snap.all_documents)
