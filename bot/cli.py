@@ -44,10 +44,10 @@ def _progress(label: str) -> Callable[[int, int], None]:
     return log_line
 
 
-def _engine(settings: Settings, progress: bool = True):
-    from bot.engine import PolicyEngine
+def _engine(settings: Settings):
+    from bot.app import build_engine
 
-    return PolicyEngine.from_settings(settings, progress=_progress("indexing") if progress else None)
+    return build_engine(settings, progress=_progress("indexing"), warm=False)
 
 
 def cmd_ask(args, settings: Settings, out: TextIO) -> int:
@@ -69,7 +69,7 @@ def cmd_ask(args, settings: Settings, out: TextIO) -> int:
 
     ansi = out.isatty()
     for text in queries:
-        out.write(render_answer(engine.ask(text, limit=limit, offset=args.offset), ansi=ansi) + "\n")
+        out.write(render_answer(engine.ask(text, limit=limit, offset=args.offset), engine.vocabulary, ansi=ansi) + "\n")
     return 0
 
 
@@ -120,20 +120,56 @@ def cmd_serve(args, settings: Settings, out: TextIO) -> int:
 
 
 def cmd_digest(args, settings: Settings, out: TextIO) -> int:
-    from bot.digest import run_digest_command
+    """Print (dry run) or post the digest of one channel, or of every configured schedule.
 
-    return run_digest_command(settings, channel=args.channel, dry_run=args.dry_run,
-                              out=lambda text: out.write(text + "\n"))
+    Lets a deployment drive digests from cron or a Kubernetes CronJob. Posting reads
+    SLACK_BOT_TOKEN (and SLACK_API_URL); two runs in the same minute post once.
+    Exit 0 when everything was printed, posted or skipped as empty; 1 when a post failed;
+    2 when there is nothing to digest (no channel given and no schedule configured).
+    """
+    from bot.app import build_runtime, open_store
+    from bot.digest_runner import digest_for, plan
+    from bot.render_text import format_digest
+    from bot.services import utc_now
+
+    store = open_store(settings)
+    try:
+        plans = plan(settings, store, args.channel)
+        if plans and args.dry_run:  # needs neither Slack nor a token
+            engine, now = _engine(settings), utc_now()
+            for item in plans:
+                out.write(format_digest(digest_for(settings, engine, store, item.audience, item.schedule, now)))
+                out.write("\n\n")
+    finally:
+        store.close()
+    if not plans:
+        out.write("No digest to make: give --channel, or declare digests.schedules in config/settings.yaml.\n")
+        return 2
+    if args.dry_run:
+        return 0
+    runtime = build_runtime(settings, serving=False)
+    try:
+        outcomes = [runtime.services.digests.post_cli(item) for item in plans]
+    finally:
+        runtime.close()
+    for outcome in outcomes:
+        out.write(outcome.describe() + "\n")
+    return 1 if any(outcome.status == "failed" for outcome in outcomes) else 0
 
 
 def cmd_feedback(args, settings: Settings, out: TextIO) -> int:
-    from bot import store
-
     import datetime as dt
 
-    since = dt.date.fromisoformat(args.since) if args.since else None
-    rows = store.list_feedback(settings, since=since)
-    out.write(store.format_feedback(rows) + "\n")
+    from bot.app import open_store
+    from bot.store import NOT_HELPFUL, format_feedback
+
+    since = dt.datetime.combine(dt.date.fromisoformat(args.since), dt.time(), dt.timezone.utc) if args.since else None
+    store = open_store(settings)
+    try:
+        rows = store.feedback(since=since, verdict=NOT_HELPFUL)
+    finally:
+        store.close()
+    out.write(format_feedback(rows) + "\n")
     return 0
 
 

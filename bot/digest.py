@@ -8,22 +8,19 @@ its last digest:
 - targets whose horizon falls in a window around today, grouped by city.
 
 Nothing here posts, stores or reads a clock: `build_digest` takes them all as values, so a
-test states the time. `run_digest_command` (the `policybot digest` command) is the one
-function that wires the store and Slack in.
+test states the time. `bot.digest_runner` decides when to build one and posts it.
 """
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from bot.errors import PolicybotError
 from bot.model import QUERY_INTENTS, Clause, Document, Hit, Intent, Target
-from bot.render_text import document_line, target_line
-from bot.settings import DIGEST_SECTIONS, DigestSchedule, Settings
+from bot.settings import DIGEST_SECTIONS
 from bot.store import Audience, DigestState, Subscription
 
 if TYPE_CHECKING:
@@ -34,39 +31,6 @@ NEW_TOPIC_HITS = 5  # at most this many new clauses per topic; the rest are coun
 TOPIC_SCAN = 100  # relevant clauses per topic compared with the last digest
 DOCUMENT_REFS = 3  # reference lines listed under a new or changed document
 DM_SCHEDULE = "dm"  # a schedule whose channel is `dm` sends each user with DM subscriptions their digest
-
-# Plain-text labels for `policybot digest --dry-run`.
-TEXT_TITLE = "政策摘要 Policy digest"
-TEXT_FIRST = "首次摘要 (first digest)"
-TEXT_SINCE = "自上次摘要 {since} 以来"
-TEXT_NOTHING_NEW = "自 {since} 以来没有新内容。(Nothing new.)"
-TEXT_DOCUMENTS = "新增和修改的文件 New and changed documents"
-TEXT_ADDED, TEXT_CHANGED, TEXT_REMOVED = "新增", "修改", "已删除"
-TEXT_TOPICS = "订阅主题 Subscribed topics"
-TEXT_TOPIC_FIRST = "(新订阅:最相关的条款)"
-TEXT_TOPIC_NONE = "没有新条款。"
-TEXT_MORE = "……另有 {count} 条"
-TEXT_DUE = "即将到期和刚到期的目标 Targets due {start} – {end}"
-TEXT_PAST, TEXT_COMING = "已到期", "将到期"
-TEXT_COUNTS = "{clauses} 条款 · {targets} 个目标 · {tasks} 项任务"
-
-
-class DeliveryError(PolicybotError):
-    """A digest could not be posted; retried at the next tick."""
-
-    def __init__(self, message: str, *, retry_after: float | None = None):
-        super().__init__(message)
-        self.retry_after = retry_after
-
-
-@dataclass(frozen=True)
-class Delivery:
-    """What posting a digest produced: the first message's ts, and how many messages went out."""
-
-    message_ts: str | None
-    parts: int
-    errors: tuple[str, ...] = ()  # thread continuations Slack refused (the head was posted)
-
 
 @dataclass(frozen=True)
 class DocumentChange:
@@ -286,145 +250,3 @@ def build_digest(engine: "PolicyEngine", audience: Audience, *, now: dt.datetime
         topics=tuple(topics) if "topics" in sections else (),
         due=tuple(cities) if "targets" in sections else (), new_due=new_due, baseline=baseline,
     )
-
-
-# ---------------------------------------------------------------- plain text (dry run)
-
-def format_digest(digest: Digest) -> str:
-    """Render a digest as plain text, as `policybot digest --dry-run` prints it."""
-    when = f"{digest.local(digest.generated_at):%Y-%m-%d %H:%M} {digest.timezone}"
-    lines = [f"{TEXT_TITLE} · {digest.audience} · {when}"]
-    since = None if digest.first else f"{digest.local(digest.since):%Y-%m-%d %H:%M}"
-    if digest.is_empty and since:
-        lines.append(TEXT_NOTHING_NEW.format(since=since))
-        return "\n".join(lines)
-    lines.append(TEXT_SINCE.format(since=since) if since else TEXT_FIRST)
-    if digest.documents or digest.removed:
-        lines += ["", TEXT_DOCUMENTS]
-        for change in digest.documents:
-            doc = change.document
-            label = TEXT_ADDED if change.status == "added" else TEXT_CHANGED
-            lines.append(f"[{label}] {document_line(doc)}")
-            lines.append("    " + TEXT_COUNTS.format(clauses=doc.clause_count, targets=doc.target_count,
-                                                    tasks=doc.task_count))
-            lines += [f"    - {short_ref(c, doc)}" for c in change.clauses]
-        lines += [f"[{TEXT_REMOVED}] 《{title}》" for title in digest.removed]
-    if digest.topics:
-        lines += ["", TEXT_TOPICS]
-        for update in digest.topics:
-            lines.append(f"* {update.topic}{' ' + TEXT_TOPIC_FIRST if update.first else ''}")
-            if not update.hits:
-                lines.append(f"    {TEXT_TOPIC_NONE}")
-            for hit in update.hits:
-                lines.append(f"    - {hit.clause.ref} · {hit.document.region or '—'}")
-                lines.append(f"      {hit.excerpt}")
-            if update.more:
-                lines.append("    " + TEXT_MORE.format(count=update.more))
-    if digest.due:
-        start, end = digest.window
-        lines += ["", TEXT_DUE.format(start=start.isoformat(), end=end.isoformat())]
-        for city in digest.due:
-            lines.append(f"* {city.region or '—'}")
-            for item in city.items:
-                status = TEXT_PAST if item.past else TEXT_COMING
-                lines.append(f"    - {item.target.due} {status} · {target_line(item.target)} · {item.clause.ref}")
-    return "\n".join(lines)
-
-
-# ---------------------------------------------------------------- `policybot digest`
-
-@dataclass(frozen=True)
-class DigestPlan:
-    """One audience to digest, with the schedule settings that apply to it."""
-
-    audience: Audience
-    schedule: DigestSchedule
-
-
-def schedule_for(settings: Settings, audience: Audience) -> DigestSchedule:
-    """The configured schedule covering `audience`, or all sections with the default zone."""
-    wanted = DM_SCHEDULE if audience.is_user else audience.id
-    for schedule in settings.schedules:
-        if schedule.channel == wanted:
-            return schedule
-    return DigestSchedule(channel=wanted, cron="")
-
-
-def audience_for(channel: str) -> Audience:
-    """`C…`/`G…` is a channel; `U…`/`W…` a user, whose digest goes to the bot's DM."""
-    return Audience.user(channel) if channel[:1] in ("U", "W") else Audience.channel(channel)
-
-
-def plan(settings: Settings, store, channel: str | None = None) -> list[DigestPlan]:
-    """Who gets a digest: one channel or user, or every configured schedule's audiences."""
-    if channel and channel != DM_SCHEDULE:
-        audience = audience_for(channel)
-        return [DigestPlan(audience, schedule_for(settings, audience))]
-    plans = []
-    for schedule in settings.schedules:
-        if channel and schedule.channel != channel:
-            continue
-        if schedule.channel == DM_SCHEDULE:
-            plans += [DigestPlan(a, schedule) for a in store.subscribers(kind="user")]
-        else:
-            plans.append(DigestPlan(Audience.channel(schedule.channel), schedule))
-    return plans
-
-
-def digest_for(services, audience: Audience, schedule: DigestSchedule, now: dt.datetime) -> Digest:
-    """Build the digest for `audience` from the services' engine and store."""
-    store, settings = services.store, services.settings
-    return build_digest(services.engine, audience, now=now, last=store.last_digest(audience),
-                        subscriptions=store.subscriptions(audience), sections=schedule.sections,
-                        timezone=schedule.timezone, months_before=settings.due_months_before,
-                        months_after=settings.due_months_after)
-
-
-def run_digest_command(settings: Settings, channel: str | None = None, dry_run: bool = False,
-                       out: Callable[[str], object] = print, *, services=None, publisher=None,
-                       clock: Callable[[], dt.datetime] | None = None, env=None) -> int:
-    """Render (dry run: print) or post the digest of one channel, or of every configured schedule.
-
-    Lets a deployment drive digests from cron or a Kubernetes CronJob. Posting reads
-    SLACK_BOT_TOKEN (and SLACK_API_URL); two runs in the same minute post once.
-
-    Returns:
-        0 when everything was printed, posted or skipped as empty; 1 when a post failed;
-        2 when there is nothing to digest (no channel given and no schedule configured).
-    """
-    from bot.scheduler import DigestRunner
-
-    owned = services is None
-    if owned:
-        from bot.engine import PolicyEngine
-        from bot.services import Services
-        from bot.store import open_store
-
-        services = Services(settings=settings, engine=PolicyEngine.from_settings(settings),
-                            store=open_store(settings))
-    try:
-        clock = clock or services.clock or (lambda: dt.datetime.now(dt.timezone.utc))
-        plans = plan(settings, services.store, channel)
-        if not plans:
-            out("No digest to make: give --channel, or declare digests.schedules in config/settings.yaml.")
-            return 2
-        if dry_run:
-            now = clock()
-            for item in plans:
-                out(format_digest(digest_for(services, item.audience, item.schedule, now)))
-                out("")
-            return 0
-        if publisher is None:
-            from handlers.digests import SlackPublisher
-
-            publisher = SlackPublisher.from_env(env)
-        runner = DigestRunner(services, publisher, clock=clock, watch=False)
-        failed = 0
-        for item in plans:
-            outcome = runner.post_cli(item.audience, item.schedule)
-            out(outcome.describe())
-            failed += outcome.status == "failed"
-        return 1 if failed else 0
-    finally:
-        if owned:
-            services.store.close()

@@ -1,7 +1,9 @@
 """Plain-text rendering of answers for the command line."""
 from __future__ import annotations
 
-from bot.model import Answer, Document, Hit, Span, Target
+from bot.digest import Digest, short_ref
+from bot.model import QUERY_INTENTS, Answer, Document, Hit, Intent, Span, Target
+from bot.settings import Vocabulary
 from bot import strings
 
 
@@ -50,16 +52,33 @@ def render_hit(n: int, hit: Hit, ansi: bool) -> list[str]:
     return lines
 
 
-def render_answer(answer: Answer, ansi: bool = False) -> str:
+# The subcommands the command line answers, in the order its help lists them.
+CLI_COMMANDS = (Intent.TARGET, Intent.LEAD_UNIT, Intent.UNIT, Intent.SEARCH, Intent.DOCS, Intent.HELP)
+
+
+def render_help(vocabulary: Vocabulary, language: str = "zh") -> str:
+    """The query language, from the same table and aliases as Slack's help."""
+    lines = [strings.HELP_TITLE, ""]
+    for intent in CLI_COMMANDS:
+        usage, what, _ = strings.COMMAND_HELP[intent]
+        aliases = [a for a in vocabulary.intents.get(intent, ()) if a != intent]
+        note = f"({strings.HELP_ALIASES}:{' '.join(aliases)})" if aliases else ""
+        lines += [f"  {usage(language)}", f"      {what(language)}{note}"]
+    lines += ["", strings.HELP_FILTERS, strings.HELP_EXAMPLES]
+    lines += [f"  {strings.COMMAND_HELP[intent][2]}" for intent in CLI_COMMANDS if intent != Intent.HELP]
+    return "\n".join(lines)
+
+
+def render_answer(answer: Answer, vocabulary: Vocabulary, ansi: bool = False) -> str:
     """Readable text for one answer: document, reference, excerpt, units, targets."""
     q = answer.query
     if q.error == "too_long":
         return strings.TOO_LONG
-    if q.intent == "help":
-        return strings.HELP_TEXT
-    if q.intent in ("subscribe", "unsubscribe", "subscriptions", "digest", "reload"):
+    if q.intent == Intent.HELP:
+        return render_help(vocabulary)
+    if q.intent not in QUERY_INTENTS:
         return strings.SLACK_ONLY
-    if q.intent == "docs":
+    if q.intent == Intent.DOCS:
         if not answer.documents:
             return strings.NO_DOCUMENTS
         return "\n".join(render_document_summary(d) for d in answer.documents)
@@ -83,3 +102,62 @@ def render_document_summary(doc: Document) -> str:
     counts = strings.COUNTS.format(clauses=doc.clause_count, targets=doc.target_count, tasks=doc.task_count,
                                    units=doc.unit_count)
     return f"{doc.id}\n  {document_line(doc)}\n  {counts}"
+
+
+TEXT_TITLE = "政策摘要 Policy digest"
+TEXT_FIRST = "首次摘要 (first digest)"
+TEXT_SINCE = "自上次摘要 {since} 以来"
+TEXT_NOTHING_NEW = "自 {since} 以来没有新内容。(Nothing new.)"
+TEXT_DOCUMENTS = "新增和修改的文件 New and changed documents"
+TEXT_ADDED, TEXT_CHANGED, TEXT_REMOVED = "新增", "修改", "已删除"
+TEXT_TOPICS = "订阅主题 Subscribed topics"
+TEXT_TOPIC_FIRST = "(新订阅:最相关的条款)"
+TEXT_TOPIC_NONE = "没有新条款。"
+TEXT_MORE = "……另有 {count} 条"
+TEXT_DUE = "即将到期和刚到期的目标 Targets due {start} – {end}"
+TEXT_PAST, TEXT_COMING = "已到期", "将到期"
+TEXT_COUNTS = "{clauses} 条款 · {targets} 个目标 · {tasks} 项任务"
+
+
+
+def format_digest(digest: Digest) -> str:
+    """Render a digest as plain text, as `policybot digest --dry-run` prints it."""
+    when = f"{digest.local(digest.generated_at):%Y-%m-%d %H:%M} {digest.timezone}"
+    lines = [f"{TEXT_TITLE} · {digest.audience} · {when}"]
+    since = None if digest.first else f"{digest.local(digest.since):%Y-%m-%d %H:%M}"
+    if digest.is_empty and since:
+        lines.append(TEXT_NOTHING_NEW.format(since=since))
+        return "\n".join(lines)
+    lines.append(TEXT_SINCE.format(since=since) if since else TEXT_FIRST)
+    if digest.documents or digest.removed:
+        lines += ["", TEXT_DOCUMENTS]
+        for change in digest.documents:
+            doc = change.document
+            label = TEXT_ADDED if change.status == "added" else TEXT_CHANGED
+            lines.append(f"[{label}] {document_line(doc)}")
+            lines.append("    " + TEXT_COUNTS.format(clauses=doc.clause_count, targets=doc.target_count,
+                                                    tasks=doc.task_count))
+            lines += [f"    - {short_ref(c, doc)}" for c in change.clauses]
+        lines += [f"[{TEXT_REMOVED}] 《{title}》" for title in digest.removed]
+    if digest.topics:
+        lines += ["", TEXT_TOPICS]
+        for update in digest.topics:
+            lines.append(f"* {update.topic}{' ' + TEXT_TOPIC_FIRST if update.first else ''}")
+            if not update.hits:
+                lines.append(f"    {TEXT_TOPIC_NONE}")
+            for hit in update.hits:
+                lines.append(f"    - {hit.clause.ref} · {hit.document.region or '—'}")
+                lines.append(f"      {hit.excerpt}")
+            if update.more:
+                lines.append("    " + TEXT_MORE.format(count=update.more))
+    if digest.due:
+        start, end = digest.window
+        lines += ["", TEXT_DUE.format(start=start.isoformat(), end=end.isoformat())]
+        for city in digest.due:
+            lines.append(f"* {city.region or '—'}")
+            for item in city.items:
+                status = TEXT_PAST if item.past else TEXT_COMING
+                lines.append(f"    - {item.target.due} {status} · {target_line(item.target)} · {item.clause.ref}")
+    return "\n".join(lines)
+
+

@@ -23,7 +23,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
-from bot.app import SlackEnvironment, build_services, create_app
+from bot.app import build_app, build_runtime
 from bot.settings import Settings
 
 log = logging.getLogger("policybot.server")
@@ -131,7 +131,7 @@ def serve(settings: Settings, host: str | None = None, port: int | None = None, 
           env: Mapping[str, str] | None = None) -> None:
     """Load the corpus, build the app, then serve: Socket Mode with SLACK_APP_TOKEN, else HTTP.
 
-    The digest schedules run in the same process unless `digests.scheduler` is off.
+    The digest schedules and the corpus watcher run in the same process (see `bot.jobs`).
 
     Args:
         settings: loaded settings (host and port default to `server.host` / `server.port`).
@@ -144,28 +144,26 @@ def serve(settings: Settings, host: str | None = None, port: int | None = None, 
     import uvicorn
 
     _configure_logging()
-    slack_env = SlackEnvironment.from_env(env)  # before the slow part: a missing secret fails at once
-    services = build_services(settings)
-    app = create_app(services, token=slack_env.bot_token, signing_secret=slack_env.signing_secret,
-                     base_url=slack_env.api_url, socket_mode=slack_env.socket_mode)
-    scheduler = None
-    if settings.scheduler:
-        from bot.scheduler import start_scheduler
-
-        scheduler = start_scheduler(services, app.client)
-    documents = len(services.engine.documents)
+    runtime = build_runtime(settings, env)
     try:
-        if slack_env.socket_mode:
+        app = build_app(runtime)
+        jobs = runtime.start_jobs()
+    except BaseException:
+        runtime.close()
+        raise
+    documents = len(runtime.services.engine.documents)
+    try:
+        if runtime.slack.socket_mode:
             from slack_bolt.adapter.socket_mode import SocketModeHandler
 
             log.info("serving %d documents over Socket Mode", documents)
-            SocketModeHandler(app, slack_env.app_token).start()
+            SocketModeHandler(app, runtime.slack.app_token).start()
             return
         host = host or settings.host
         port = settings.port if port is None else port
         log.info("serving %d documents on http://%s:%d%s", documents, host, port, EVENTS_PATH)
-        asgi = create_asgi_app(app, signing_secret=slack_env.signing_secret or "")
+        asgi = create_asgi_app(app, signing_secret=runtime.slack.signing_secret or "")
         uvicorn.run(asgi, host=host, port=port, log_config=None, access_log=False, server_header=False)
     finally:
-        if scheduler is not None:
-            scheduler.shutdown(wait=False)
+        jobs.shutdown(wait=False)
+        runtime.close()

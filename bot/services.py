@@ -1,17 +1,28 @@
-"""The services a front end is handed: built once at start, passed in, never global."""
+"""The services a front end is handed: built once at start by `bot.app`, passed in, never global."""
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
 
-if TYPE_CHECKING:
-    from bot.engine import PolicyEngine
-    from bot.settings import Settings
+from bot.digest_runner import DigestRunner
+from bot.engine import PolicyEngine
+from bot.settings import Settings
+from bot.store import Store
+
+Clock = Callable[[], dt.datetime]  # returns an aware datetime; tests pass one they control
 
 
-@dataclass
+def utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+@dataclass(frozen=True)
 class Services:
-    settings: "Settings"
-    engine: "PolicyEngine"
-    store: Any = None  # bot.store.Store once digests are wired
-    clock: Any = None  # callable returning an aware datetime; tests pass a controllable one
+    """What every Slack listener (and `policybot digest`) works with."""
+
+    settings: Settings
+    engine: PolicyEngine
+    store: Store
+    clock: Clock
+    digests: DigestRunner

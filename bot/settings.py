@@ -54,6 +54,15 @@ class Vocabulary:
     kinds: tuple[str, ...]
     stopwords: frozenset[str]
     unit_abbreviations: tuple[tuple[str, str], ...] = ()  # (short, as documents write it)
+    actions: dict[Intent, dict[str, tuple[str, ...]]] = field(default_factory=dict)  # `digest now`: intent -> action -> words
+
+    def action_of(self, intent: Intent, word: str) -> str | None:
+        """Which action of `intent` a second word names (`digest 立即` → `now`), or None."""
+        lowered = word.lower()
+        for action, words in self.actions.get(intent, {}).items():
+            if lowered in (w.lower() for w in words):
+                return action
+        return None
 
     def intent_of(self, word: str) -> Intent | None:
         lowered = word.lower()
@@ -217,7 +226,17 @@ def _load_vocabulary(path: Path, problems: list[str]) -> Vocabulary:
         if not isinstance(full, str):
             problems.append(f"{src}: key 'unit_abbreviations.{short}' must be a unit name")
     pairs = tuple((str(k), v) for k, v in abbreviations.items() if isinstance(v, str))
-    return Vocabulary(intents, tuple(synonyms), kinds, stopwords, pairs)
+    actions: dict[Intent, dict[str, tuple[str, ...]]] = {}
+    for name, table in r.get("actions", dict, {}).items():
+        if str(name) not in {i.value for i in Intent} or not isinstance(table, dict):
+            problems.append(f"{src}: key 'actions.{name}' must name a subcommand and map its actions to words")
+            continue
+        for action, words in table.items():
+            if not isinstance(words, list) or not words:
+                problems.append(f"{src}: key 'actions.{name}.{action}' must be a list of words")
+                continue
+            actions.setdefault(Intent(str(name)), {})[str(action)] = tuple(str(w) for w in words)
+    return Vocabulary(intents, tuple(synonyms), kinds, stopwords, pairs, actions)
 
 
 def load_settings(path: Path | str | None = None, *, corpus_override: str | None = None,
@@ -289,7 +308,7 @@ def load_settings(path: Path | str | None = None, *, corpus_override: str | None
         database_url=database_url,
         due_months_before=r.get("months_before", int, 12, "digests.due_window."),
         due_months_after=r.get("months_after", int, 12, "digests.due_window."),
-        watch_corpus=r.get("watch_corpus", bool, True, "digests."),
+        watch_corpus=r.get("watch_corpus", bool, True),
         scheduler=r.get("scheduler", bool, True, "digests."),
         schedules=schedules,
     )

@@ -16,13 +16,10 @@ import logging
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
-
-if TYPE_CHECKING:
-    from bot.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -472,28 +469,7 @@ def _run(row) -> DigestRun:
                      row.attempts, row.claimed_at, row.updated_at, row.next_attempt_at, row.message_ts, row.error)
 
 
-def open_store(settings: "Settings") -> Store:
-    """Open the store named by the settings (`database.url`, or POLICYBOT_DATABASE_URL), migrated."""
-    store = Store.open(settings.database_url)
-    log.info("store: %s", store.url)
-    return store
-
-
 # ---------------------------------------------------------------- `policybot feedback`
-
-def list_feedback(settings: "Settings", since: dt.date | dt.datetime | None = None,
-                  verdict: str | None = NOT_HELPFUL) -> list[Feedback]:
-    """Return the feedback recorded since `since` (a date means from its start, UTC); not helpful by default."""
-    if isinstance(since, dt.date) and not isinstance(since, dt.datetime):
-        since = dt.datetime.combine(since, dt.time(), dt.timezone.utc)
-    elif isinstance(since, dt.datetime) and since.tzinfo is None:
-        since = since.replace(tzinfo=dt.timezone.utc)
-    store = open_store(settings)
-    try:
-        return store.feedback(since=since, verdict=verdict)
-    finally:
-        store.close()
-
 
 def format_feedback(items: Iterable[Feedback]) -> str:
     """Render feedback for the terminal: each query, who and when, and what was shown."""

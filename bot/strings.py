@@ -1,4 +1,19 @@
 """User-facing strings of the command line, in one place."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Text:
+    """One string in each language the bot speaks."""
+
+    zh: str
+    en: str
+
+    def __call__(self, language: str) -> str:
+        return self.en if language.startswith("en") else self.zh
+
 
 UNKNOWN_REGION = "城市未知"
 UNKNOWN_DATE = "日期未知"
@@ -21,19 +36,39 @@ TOO_LONG = "查询太长(最多 500 字),请缩短后再试。"
 SLACK_ONLY = "订阅、摘要和重新加载请在 Slack 中使用 /policy,或用 `policybot digest`。"
 COUNTS = "{clauses} 条款 · {targets} 个目标 · {tasks} 项任务 · {units} 个单位"
 
-HELP_TEXT = """policybot —— 政策文件条款检索
+HELP_TITLE = "policybot —— 政策文件条款检索"
+HELP_ALIASES = "别名"
+HELP_FILTERS = "筛选:in:成都 或在查询中写城市名;type:实施意见;year:2021"
+HELP_EXAMPLES = "例子:"
 
-  target <主题>      各城市在该主题上的量化目标(别名:targets goal goals 目标 指标)
-  lead-unit <主题>   该主题任务的牵头和配合单位(别名:lead owner 牵头 牵头单位 责任单位)
-  unit <单位名>      某单位牵头或配合的全部任务(别名:单位 部门)
-  search <文字>      检索任意条款;直接输入文字也可以
-  docs               已收录的文件
-  help               本说明
-
-筛选:in:成都 或在查询中写城市名;type:实施意见;year:2021
-例子:
-  target 研发
-  target 成都 2025
-  lead-unit 知识产权保护
-  unit 市金融工作局
-  search 人才飞地"""
+# The help of every subcommand, keyed as the command table keys them (intent, or intent.action):
+# usage, what it does, and an example that works on the bundled documents. Help screens on every
+# front end are drawn from this, so they cannot differ from one another.
+COMMAND_HELP: dict[str, tuple[Text, Text, str]] = {
+    "target": (Text("target <主题>", "target <topic>"),
+               Text("各城市在该主题上的量化目标,按城市并列", "quantitative targets about a topic, cities side by side"),
+               "target 研发"),
+    "lead-unit": (Text("lead-unit <主题>", "lead-unit <topic>"),
+                  Text("该主题任务的牵头和配合单位", "tasks about a topic, with their lead and support units"),
+                  "lead-unit 科技成果转化示范区"),
+    "unit": (Text("unit <单位名>", "unit <name>"),
+             Text("某单位牵头或配合的全部任务", "every task a unit leads or supports"),
+             "unit 市金融工作局"),
+    "search": (Text("search <文字>  或直接输入文字", "search <text>  or just <text>"),
+               Text("检索任意条款", "any clause"), "search 人才飞地"),
+    "docs": (Text("docs", "docs"), Text("已收录的文件", "the indexed documents"), "docs"),
+    "help": (Text("help", "help"), Text("本说明", "this message"), "help"),
+    "subscribe": (Text("subscribe <主题>", "subscribe <topic>"),
+                  Text("在本频道(或你的私信)摘要中关注一个主题", "follow a topic in this channel's digest (or your DMs')"),
+                  "subscribe 研发投入"),
+    "unsubscribe": (Text("unsubscribe <主题>", "unsubscribe <topic>"),
+                    Text("不再关注一个主题", "stop following a topic"), "unsubscribe 研发投入"),
+    "subscriptions": (Text("subscriptions", "subscriptions"),
+                      Text("这里关注的主题和摘要时间", "the topics followed here and when digests arrive"),
+                      "subscriptions"),
+    "digest.preview": (Text("digest preview", "digest preview"),
+                       Text("下一期摘要(只有你能看到)", "the next digest, shown only to you"), "digest preview"),
+    "digest.now": (Text("digest now", "digest now"), Text("立即在这里发布摘要", "post the digest here now"),
+                   "digest now"),
+    "reload": (Text("reload", "reload"), Text("重新读取文件夹中的文件", "re-read the corpus folder"), "reload"),
+}

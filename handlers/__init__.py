@@ -1,25 +1,21 @@
-"""Slack front end: one module per Slack surface, each with `register(app, services)`.
+"""Slack front end: one module per Slack surface, each with `register(app, ...)`.
 
 Listener modules never see a global `app`: they are handed it, and register their
 listeners with calls such as `app.command("/policy")(listener)`.
 """
 from __future__ import annotations
 
-import importlib
-
 
 def register(app, services) -> None:
-    """Register every surface's listeners on `app`."""
+    """Register every surface's listeners on `app`, and the one error handler."""
     from handlers import actions, commands, home, messages
+    from handlers.errors import handle_error
+    from handlers.respond import use_retrying_respond
 
-    commands.register(app, services)
-    messages.register(app, services)
+    table = commands.build_command_table()
+    app.use(use_retrying_respond)
+    app.error(handle_error)
+    commands.register(app, services, table)
+    messages.register(app, services, table)
     actions.register(app, services)
     home.register(app, services)
-    try:
-        digests = importlib.import_module("handlers.digests")
-    except ModuleNotFoundError as exc:
-        if exc.name != "handlers.digests":
-            raise
-    else:
-        digests.register(app, services)

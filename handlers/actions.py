@@ -1,14 +1,14 @@
-"""The buttons under an answer: Share in channel, Full clause, More results.
-
-(Helpful / Not helpful belong to the digest module, which stores the feedback.)
-"""
+"""The buttons under an answer: Share in channel, Full clause, More results, Helpful / Not helpful."""
 from __future__ import annotations
 
 from bot.model import Hit
+from bot.store import HELPFUL, NOT_HELPFUL, Feedback
 from bot.services import Services
 from handlers import blocks
 from handlers import strings as s
-from handlers.dispatch import logged_request, message_args, render_for
+from handlers.answers import render_for
+from handlers.context import logged_request, message_args
+from handlers.errors import apologise_after_ack
 
 
 def _action(body: dict) -> dict:
@@ -25,10 +25,10 @@ def _thread_ts(body: dict) -> str | None:
 
 
 def make_share(services: Services):
-    def handle_share(ack, body, respond):
+    def handle_share(ack, body, respond, logger):
         """Post one result for everyone in the channel, saying who shared it."""
         ack()
-        with logged_request("action", blocks.ACTION_SHARE) as log:
+        with apologise_after_ack(respond, logger), logged_request("action", blocks.ACTION_SHARE) as log:
             value = blocks.unpack_value(_action(body).get("value"))
             hit = find_hit(services, value.get("q"), value.get("id"), value.get("o"))
             log.intent, log.results = "share", int(hit is not None)
@@ -44,10 +44,10 @@ def make_share(services: Services):
 
 
 def make_full_clause(services: Services):
-    def handle_full_clause(ack, body, respond):
+    def handle_full_clause(ack, body, respond, logger):
         """Show the whole clause to the user who asked, without touching the answer."""
         ack()
-        with logged_request("action", blocks.ACTION_FULL_CLAUSE) as log:
+        with apologise_after_ack(respond, logger), logged_request("action", blocks.ACTION_FULL_CLAUSE) as log:
             found = services.engine.clause(_action(body).get("value") or "")
             log.intent, log.results = "clause", int(found is not None)
             message = blocks.render_clause(*found) if found else blocks.render_notice(s.CLAUSE_GONE)
@@ -58,10 +58,10 @@ def make_full_clause(services: Services):
 
 
 def make_more_results(services: Services):
-    def handle_more_results(ack, body, respond):
+    def handle_more_results(ack, body, respond, logger):
         """Replace the answer with its next page."""
         ack()
-        with logged_request("action", blocks.ACTION_MORE) as log:
+        with apologise_after_ack(respond, logger), logged_request("action", blocks.ACTION_MORE) as log:
             value = blocks.unpack_value(_action(body).get("value"))
             text, offset = value.get("q"), value.get("o")
             if not isinstance(text, str) or not isinstance(offset, int) or offset < 0:
@@ -92,7 +92,51 @@ def find_hit(services: Services, text, clause_id, offset) -> Hit | None:
     return Hit(clause=clause, document=document, score=0.0, excerpt=sentences)
 
 
+MAX_FEEDBACK_IDS = 50
+FEEDBACK_THANKS = {HELPFUL: "Thanks, noted as helpful.",
+                   NOT_HELPFUL: "Thanks, noted as not helpful. It helps us improve the answers."}
+
+
+def _feedback_from(body: dict, services: Services, verdict: str) -> Feedback | None:
+    value = blocks.unpack_value(_action(body).get("value"))
+    user_id = (body.get("user") or {}).get("id")
+    if not user_id:
+        return None
+    query = value.get("q") if isinstance(value.get("q"), str) else ""
+    intent = value.get("i") if isinstance(value.get("i"), str) else None
+    ids = value.get("ids") if isinstance(value.get("ids"), list) else []
+    ids = [i for i in ids if isinstance(i, str)][:MAX_FEEDBACK_IDS]
+    shown = []
+    for clause_id in ids:
+        found = services.engine.clause(clause_id)
+        shown.append((clause_id, found[0].ref if found else None))
+    channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id")
+    return Feedback(at=services.clock(), user_id=user_id, query=query[:2000], verdict=verdict,
+                    intent=intent[:32] if intent else None, channel_id=channel,
+                    clause_ids=tuple(ids), shown=tuple(shown))
+
+
+def make_feedback(services: Services, verdict: str):
+    action_id = blocks.ACTION_HELPFUL if verdict == HELPFUL else blocks.ACTION_NOT_HELPFUL
+
+    def handle_feedback(ack, body, respond, logger):
+        """Store a Helpful / Not helpful click and thank the user (only they see it)."""
+        ack()
+        with apologise_after_ack(respond, logger), logged_request("action", action_id) as log:
+            item = _feedback_from(body, services, verdict)
+            log.intent, log.results = "feedback", len(item.clause_ids) if item else 0
+            if item is None:
+                return
+            services.store.add_feedback(item)
+            respond(**message_args(blocks.render_notice(FEEDBACK_THANKS[verdict]), response_type="ephemeral",
+                                   replace_original=False))
+
+    return handle_feedback
+
+
 def register(app, services: Services) -> None:
+    app.action(blocks.ACTION_HELPFUL)(make_feedback(services, HELPFUL))
+    app.action(blocks.ACTION_NOT_HELPFUL)(make_feedback(services, NOT_HELPFUL))
     app.action(blocks.ACTION_SHARE)(make_share(services))
     app.action(blocks.ACTION_FULL_CLAUSE)(make_full_clause(services))
     app.action(blocks.ACTION_MORE)(make_more_results(services))

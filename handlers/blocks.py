@@ -17,8 +17,10 @@ import json
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from bot.model import Answer, Clause, Document, Hit, Query, Span, Target
+from bot.model import QUERY_INTENTS, Answer, Clause, Document, Hit, Intent, Query, Span, Target
+from bot.settings import Vocabulary
 from handlers import strings as s
+from handlers.table import CommandTable
 
 MAX_BLOCKS = 50
 MAX_HOME_BLOCKS = 100
@@ -37,6 +39,7 @@ EXCERPT_CHARS = 1200  # an excerpt is a sentence or two; longer ones are cut bef
 COMPARISON_ROWS = 20
 ZWSP = "\u200b"  # Slack only bolds `*x*` at a word boundary; CJK text has none, a zero-width space makes one
 
+HOME_EXAMPLES = (Intent.TARGET, Intent.LEAD_UNIT, Intent.UNIT, Intent.SEARCH, Intent.DOCS)
 ACTION_SHARE = "share_result"
 ACTION_FULL_CLAUSE = "full_clause"
 ACTION_MORE = "more_results"
@@ -432,9 +435,14 @@ def _prefix(prefix: str) -> str:
     return f"{prefix.strip()} " if prefix.strip() else ""
 
 
-def render_help(*, prefix: str = s.COMMAND, unknown: str | None = None, empty: bool = False,
-                digests: bool = True) -> Message:
-    """Explain the query language with examples that work on the bundled documents."""
+def render_help(commands: CommandTable, vocabulary: Vocabulary, *, prefix: str = s.COMMAND, unknown: str | None = None,
+                empty: bool = False, language: str = "en") -> Message:
+    """Explain every subcommand of the command table, with its aliases and an example that works.
+
+    Args:
+        commands: the command table, in help order.
+        vocabulary: where each subcommand's aliases come from.
+    """
     p = _prefix(prefix)
     blocks: list[Block] = [header(s.HELP_HEADER)]
     if unknown:
@@ -443,15 +451,23 @@ def render_help(*, prefix: str = s.COMMAND, unknown: str | None = None, empty: b
         blocks.append(section(s.HELP_REASON_EMPTY.format(prefix=p.strip() or "@policybot")))
     else:
         blocks.append(section(s.HELP_INTRO))
-    lines = [f"`{p}{escape(usage)}` — {escape(what)}. Example: `{p}{escape(example)}`"
-             for usage, what, example in s.HELP_COMMANDS]
-    blocks.append(section("\n".join(lines)))
+    lines = []
+    for command in commands.listed():
+        usage, what, example = s.COMMAND_HELP[command.key]
+        aliases = [a for a in vocabulary.intents.get(command.intent, ()) if a != command.intent]
+        line = f"`{p}{escape(usage(language))}` — {escape(what(language))}. {s.HELP_EXAMPLE} `{p}{escape(example)}`"
+        if aliases and command.action is None:
+            line += f" ({s.HELP_ALIASES}: {escape(' '.join(aliases))})"
+        if command.admin_only:
+            line += f" _{s.HELP_ADMINS}_"
+        lines.append(line)
+    for piece in split_text("\n".join(lines), MAX_TEXT):
+        blocks.append(section(piece))
     blocks.append(section(s.HELP_FILTERS))
-    if digests:
-        blocks.append(context(s.HELP_DIGESTS))
     if not p:
         blocks.append(context(s.HELP_DM))
-    text = s.HELP_HEADER + ": " + "; ".join(f"{p}{example}" for _, _, example in s.HELP_COMMANDS)
+    examples = [s.COMMAND_HELP[c.key][2] for c in commands.listed() if c.intent in QUERY_INTENTS]
+    text = s.HELP_HEADER + ": " + "; ".join(f"{p}{example}" for example in examples)
     return fit_message({"text": plain(text, MAX_FALLBACK), "blocks": blocks})
 
 
@@ -541,8 +557,8 @@ def render_home(documents: Sequence[Document], *, load_errors: int = 0,
                 subscriptions: Sequence[Block] = ()) -> dict[str, Any]:
     """Render the App Home tab: how to ask, examples that work, the documents, subscriptions."""
     blocks: list[Block] = [header(s.HOME_HEADER), section(s.HOME_INTRO), section(s.HOME_HOW)]
-    examples = "\n".join(f"• `{s.COMMAND} {escape(example)}` — {escape(what)}"
-                         for _, what, example in s.HELP_COMMANDS if example != "help")
+    examples = "\n".join(f"• `{s.COMMAND} {escape(s.COMMAND_HELP[intent][2])}` — {escape(s.COMMAND_HELP[intent][1]('en'))}"
+                         for intent in HOME_EXAMPLES)
     blocks += [section(f"{s.HOME_EXAMPLES}\n{examples}"), section(s.HELP_FILTERS), divider()]
     if subscriptions:
         blocks += [section(s.HOME_SUBSCRIPTIONS), *subscriptions, divider()]

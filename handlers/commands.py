@@ -1,50 +1,149 @@
-"""`/policy <query>`: answered in the acknowledgement, ephemeral, within Slack's 3 seconds."""
+"""`/policy <query>`, and the same text in a DM or after a mention: one dispatcher over the table.
+
+A slash command is answered in its acknowledgement when the answer is ready within Slack's
+time; a slower one (a long digest, a reload) is acknowledged with a short notice and the
+answer follows through the response_url.
+"""
 from __future__ import annotations
 
-from concurrent.futures import Executor, ThreadPoolExecutor
-from concurrent.futures import TimeoutError as FutureTimeout
+import difflib
+import re
+import threading
 
+from bot.model import Intent, Query
 from bot.services import Services
+from bot.settings import Vocabulary
+from handlers import answers, blocks, subcommands
 from handlers import strings as s
-from handlers.blocks import render_notice
-from handlers.dispatch import PolicyContext, logged_request, message_args, reply_to
+from handlers.context import PolicyContext, Reply, logged_request, message_args
+from handlers.errors import apologise_after_ack
+from handlers.table import CommandTable
 
 # Slack allows 3 s for the acknowledgement, network included. An answer ready within this
 # budget goes in the ack itself; anything slower is acknowledged first and sent after.
 ACK_BUDGET_SECONDS = 2.0
+_COMMAND_WORD = re.compile(r"^[A-Za-z][A-Za-z-]*$")
 
 
-def make_policy_command(services: Services, executor: Executor, budget: float = ACK_BUDGET_SECONDS):
-    """Return the `/policy` listener, closed over the services and a worker pool."""
+def build_command_table() -> CommandTable:
+    """Every subcommand, registered once, in the order help lists them."""
+    table = CommandTable()
+    answers.register(table)
+    subcommands.register(table)
+    return table
+
+
+def reply_to(text: str, ctx: PolicyContext, table: CommandTable) -> Reply:
+    """Parse and answer one query text (what follows `/policy`, or a DM's text)."""
+    settings = ctx.services.settings
+    text = (text or "").strip()
+    if not text:
+        return Reply(blocks.render_help(table, settings.vocabulary, prefix=ctx.prefix, empty=True), Intent.HELP, 0)
+    echo = text if ctx.surface == "command" else None
+    # Refused before the engine sees it: a huge query is not worth segmenting.
+    if len(text) > settings.max_query_chars:
+        return Reply(blocks.render_too_long(len(text), settings.max_query_chars, raw=echo,
+                                            prefix=ctx.prefix or s.COMMAND), "refused", 0)
+    query = ctx.services.engine.parse(text)
+    if query.error:
+        return Reply(blocks.render_refusal(s.QUERY_ERROR.format(error=query.error), raw=echo,
+                                           prefix=ctx.prefix or s.COMMAND), query.intent, 0)
+    unknown = unknown_subcommand(query, settings.vocabulary)
+    if unknown:
+        return Reply(blocks.render_help(table, settings.vocabulary, prefix=ctx.prefix, unknown=unknown),
+                     Intent.HELP, 0)
+    command = table.find(query.intent, action_word(query, settings.vocabulary))
+    if command is None:
+        return Reply(blocks.render_help(table, settings.vocabulary, prefix=ctx.prefix), Intent.HELP, 0)
+    if command.admin_only and not ctx.is_admin:
+        usage = s.COMMAND_HELP[command.key][0]("en")
+        return Reply(blocks.render_notice(s.ADMINS_ONLY.format(command=f"{ctx.prefix}{usage}")), query.intent, 0)
+    reply = command.answer(query, ctx)
+    if reply.message is not None:
+        reply.message = blocks.fit_message(reply.message)
+    return reply
+
+
+def action_word(query: Query, vocabulary: Vocabulary) -> str | None:
+    """The action a query's second word names (`digest now` → `now`), if its subcommand has actions."""
+    words = query.raw.split()
+    return vocabulary.action_of(query.intent, words[1]) if len(words) > 1 else None
+
+
+def unknown_subcommand(query: Query, vocabulary: Vocabulary) -> str | None:
+    """Return the first word when it looks like a mistyped subcommand (`targte 研发`), else None.
+
+    Free text is a search, so only a leading ASCII word close to a known subcommand alias
+    counts as a command the user got wrong.
+    """
+    if query.intent != Intent.SEARCH:
+        return None
+    words = query.raw.split()
+    if not words or not _COMMAND_WORD.match(words[0]):
+        return None
+    first = words[0].lower()
+    if vocabulary.intent_of(first):
+        return None
+    aliases = [a.lower() for names in vocabulary.intents.values() for a in names if _COMMAND_WORD.match(a)]
+    return words[0] if difflib.get_close_matches(first, aliases, n=1, cutoff=0.75) else None
+
+
+class AckOnce:
+    """Acknowledge a slash command exactly once: with the answer, or with a notice when it is late."""
+
+    def __init__(self, ack):
+        self._ack = ack
+        self._lock = threading.Lock()
+        self._done = False
+
+    def claim(self) -> bool:
+        """Take the acknowledgement for the caller; False when it is already taken."""
+        with self._lock:
+            taken, self._done = self._done, True
+            return not taken
+
+    def __call__(self, **message) -> bool:
+        """Acknowledge with `message`; return False when something already acknowledged."""
+        if not self.claim():
+            return False
+        self._ack(**message)
+        return True
+
+
+def make_policy_command(services: Services, table: CommandTable, budget: float = ACK_BUDGET_SECONDS):
+    """Return the `/policy` listener, closed over the services and the command table."""
 
     def handle_policy_command(ack, command, respond, client, logger):
         """Answer `/policy <query>` for the user who typed it."""
-        with logged_request("command", command.get("command") or s.COMMAND) as log:
-            ctx = PolicyContext(
-                services=services, surface="command", user_id=command.get("user_id"),
-                channel_id=command.get("channel_id"), team_id=command.get("team_id"),
-                client=client, logger=logger,
-            )
-            future = executor.submit(lambda: reply_to(command.get("text") or "", ctx).finish())
-            try:
-                reply = future.result(timeout=budget)
-            except FutureTimeout:
-                ack(response_type="ephemeral", **render_notice(s.WORKING))
-                reply = future.result()
+        ack_once = AckOnce(ack)
+        late = threading.Timer(budget, lambda: ack_once(response_type="ephemeral", **blocks.render_notice(s.WORKING)))
+        late.daemon = True
+        late.start()
+        try:
+            with logged_request("command", command.get("command") or s.COMMAND) as log:
+                ctx = PolicyContext(
+                    services=services, surface="command", user_id=command.get("user_id"),
+                    channel_id=command.get("channel_id"), team_id=command.get("team_id"),
+                    client=client, logger=logger,
+                )
+                reply = reply_to(command.get("text") or "", ctx, table)
                 log.note(reply)
-                if reply.message:
-                    respond(**message_args(reply.message, response_type="ephemeral", replace_original=False))
-                return
-            log.note(reply)
-            if reply.message:
-                ack(**message_args(reply.message, response_type="ephemeral"))
-            else:
-                ack()
+        except Exception:
+            late.cancel()
+            if ack_once.claim():
+                raise  # not acknowledged yet: the app's error handler apologises in the ack
+            with apologise_after_ack(respond, logger):
+                raise
+            return
+        late.cancel()
+        if reply.message is None:
+            ack_once()
+        elif not ack_once(**message_args(reply.message, response_type="ephemeral")):
+            respond(**message_args(reply.message, response_type="ephemeral", replace_original=False))
 
     return handle_policy_command
 
 
-def register(app, services: Services, executor: Executor | None = None) -> None:
-    """Register `/policy` (and nothing else: one command, many subcommands)."""
-    executor = executor or ThreadPoolExecutor(max_workers=16, thread_name_prefix="policy-command")
-    app.command(s.COMMAND)(make_policy_command(services, executor))
+def register(app, services: Services, table: CommandTable) -> None:
+    """Register `/policy` (one command, many subcommands)."""
+    app.command(s.COMMAND)(make_policy_command(services, table))

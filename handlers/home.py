@@ -1,23 +1,11 @@
-"""The App Home tab: how to ask, the documents indexed and, with digests, the user's subscriptions."""
+"""The App Home tab: how to ask, the documents indexed, and the user's own subscriptions."""
 from __future__ import annotations
 
-import importlib
-
 from bot.services import Services
+from bot.store import Audience
 from handlers.blocks import render_home
-from handlers.dispatch import logged_request
-
-
-def subscription_blocks(services: Services, user_id: str) -> list[dict]:
-    """Ask the digest module, when installed, for the user's subscriptions as blocks."""
-    try:
-        digests = importlib.import_module("handlers.digests")
-    except ModuleNotFoundError as exc:
-        if exc.name != "handlers.digests":
-            raise
-        return []
-    render = getattr(digests, "home_blocks", None)
-    return list(render(services, user_id) or []) if render else []
+from handlers.context import logged_request
+from handlers.digest_blocks import home_subscription_blocks
 
 
 def make_home(services: Services):
@@ -29,8 +17,9 @@ def make_home(services: Services):
             engine = services.engine
             documents = engine.documents
             log.intent, log.results = "home", len(documents)
+            subscriptions = services.store.subscriptions(Audience.user(event["user"]))
             view = render_home(documents, load_errors=len(engine.load_errors),
-                               subscriptions=subscription_blocks(services, event["user"]))
+                               subscriptions=home_subscription_blocks(subscriptions))
             client.views_publish(user_id=event["user"], view=view)
 
     return handle_home_opened

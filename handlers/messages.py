@@ -7,7 +7,9 @@ import time
 from collections import OrderedDict
 
 from bot.services import Services
-from handlers.dispatch import PolicyContext, logged_request, message_args, reply_to
+from handlers.commands import reply_to
+from handlers.context import PolicyContext, logged_request, message_args
+from handlers.table import CommandTable
 
 # Slack retries an event it thinks went unanswered (header X-Slack-Retry-Num) and keeps
 # doing so for about an hour; an hour of ids bounded by count is enough to answer once.
@@ -56,7 +58,7 @@ def is_from_a_bot(event: dict, bot_user_id: str | None) -> bool:
         bot_user_id is not None and event.get("user") == bot_user_id)
 
 
-def make_event_listener(services: Services, seen: SeenEvents, surface: str):
+def make_event_listener(services: Services, table: CommandTable, seen: SeenEvents, surface: str):
     """Return a listener answering a DM (`surface="dm"`) or a mention (`surface="mention"`)."""
 
     def handle_query_message(body, event, client, context, logger):
@@ -77,7 +79,7 @@ def make_event_listener(services: Services, seen: SeenEvents, surface: str):
                 services=services, surface=surface, user_id=event.get("user"), channel_id=channel,
                 team_id=event.get("team") or context.team_id, thread_ts=thread_ts, client=client, logger=logger,
             )
-            reply = reply_to(strip_mentions(event.get("text") or "", context.bot_user_id), ctx).finish()
+            reply = reply_to(strip_mentions(event.get("text") or "", context.bot_user_id), ctx, table)
             log.note(reply)
             if reply.message:
                 client.chat_postMessage(channel=channel, thread_ts=thread_ts,
@@ -86,10 +88,10 @@ def make_event_listener(services: Services, seen: SeenEvents, surface: str):
     return handle_query_message
 
 
-def register(app, services: Services, seen: SeenEvents | None = None) -> None:
+def register(app, services: Services, table: CommandTable) -> None:
     """Register the DM and mention listeners; both share one memory of handled events."""
-    seen = seen or SeenEvents()
+    seen = SeenEvents()
     # Every message event is taken (and ignored when not a question): an unhandled event
     # gets a 404, which Slack counts as a failure and retries.
-    app.event("message")(make_event_listener(services, seen, "dm"))
-    app.event("app_mention")(make_event_listener(services, seen, "mention"))
+    app.event("message")(make_event_listener(services, table, seen, "dm"))
+    app.event("app_mention")(make_event_listener(services, table, seen, "mention"))

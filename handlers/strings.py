@@ -5,6 +5,8 @@ readers search Chinese documents but the command words are English.
 """
 from __future__ import annotations
 
+from bot.strings import COMMAND_HELP  # noqa: F401  (help of the command table, shared with the CLI)
+
 COMMAND = "/policy"
 
 # Buttons (Slack caps button text at 75 characters).
@@ -45,6 +47,7 @@ NO_MATCH_HELP = "Or see `{prefix}help` for what you can ask."
 TOO_LONG = "That query is too long ({length} characters; the limit is {limit}). Please ask something shorter."
 QUERY_ERROR = "I could not read that query: {error}"
 WORKING = "Working on it…"
+ADMINS_ONLY = "Sorry, only policybot admins can use `{command}`."
 APOLOGY = ("Sorry, something went wrong on my side while answering. "
            "If it keeps happening, give this error id to your admin: `{error_id}`")
 UNAVAILABLE = "`{intent}` is not available yet in this installation."
@@ -66,19 +69,11 @@ HELP_INTRO = ("Ask about the indexed policy documents. Slash command replies are
               "until you share them.")
 HELP_REASON_EMPTY = "Type a question after `{prefix}`, for example:"
 HELP_REASON_UNKNOWN = "I don't know the command `{word}`. Here is what I can do:"
-# (usage, what it does, an example that works on the bundled documents)
-HELP_COMMANDS = (
-    ("target <topic>", "quantitative targets about a topic, cities side by side", "target 研发"),
-    ("lead-unit <topic>", "tasks about a topic, with their lead and support units", "lead-unit 科技成果转化示范区"),
-    ("unit <name>", "every task a unit leads or supports", "unit 市金融工作局"),
-    ("search <text>  or just <text>", "any clause", "search 人才飞地"),
-    ("docs", "the indexed documents", "docs"),
-    ("help", "this message", "help"),
-)
+HELP_EXAMPLE = "Example:"
+HELP_ALIASES = "also"
+HELP_ADMINS = "admins only"
 HELP_FILTERS = ("Narrow any query: name a city or add `in:安顺`, `type:实施意见`, `year:2021` "
-                "(e.g. `target 成都 2025`). Chinese aliases work too: 目标, 牵头, 单位, 搜索, 文件, 帮助.")
-HELP_DIGESTS = ("Subscriptions and digests: `subscribe <topic>`, `unsubscribe <topic>`, "
-                "`subscriptions`, `digest preview`.")
+                "(e.g. `target 成都 2025`).")
 HELP_DM = "In a direct message or an @mention, leave out `/policy`: just type `target 研发`."
 
 HOME_HEADER = "policybot"

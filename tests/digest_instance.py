@@ -3,7 +3,7 @@
     python tests/digest_instance.py --corpus DIR --cache DIR --db URL --slack URL --start ISO
 
 Prints `ready` once the corpus is loaded and the store migrated. Then reads commands on stdin:
-`tick <ISO time>` runs the runner's tick at that time and prints the outcomes as one JSON line;
+`tick <ISO time>` runs the corpus check and the runner's tick at that time and prints the outcomes as one JSON line;
 `quit` ends. The runner and everything under it are the production code paths.
 """
 from __future__ import annotations
@@ -19,11 +19,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
-from bot.app import make_web_client  # noqa: E402
-from bot.scheduler import DigestRunner  # noqa: E402
+from bot.app import build_runtime  # noqa: E402
 from bot.settings import DigestSchedule, load_settings  # noqa: E402
-from digest_support import CHANNEL, WEEKLY, Clock, make_services  # noqa: E402
-from handlers.digests import SlackPublisher  # noqa: E402
+from digest_support import CHANNEL, WEEKLY, Clock  # noqa: E402
 
 TOKEN = "xoxb-test-token-0123456789"
 
@@ -37,8 +35,9 @@ def main() -> int:
     settings = dataclasses.replace(base, corpus_dir=Path(args.corpus), cache_dir=Path(args.cache),
                                    database_url=args.db, schedules=(DigestSchedule(CHANNEL, WEEKLY),))
     clock = Clock(dt.datetime.fromisoformat(args.start))
-    services = make_services(settings, clock)
-    runner = DigestRunner(services, SlackPublisher(make_web_client(TOKEN, args.slack)))
+    runtime = build_runtime(settings, {"SLACK_BOT_TOKEN": TOKEN, "SLACK_API_URL": args.slack}, serving=False,
+                            clock=clock)
+    runner = runtime.services.digests
     runner.register()
     print("ready", flush=True)
     for line in sys.stdin:
@@ -47,10 +46,11 @@ def main() -> int:
             break
         if command == "tick":
             clock.set(dt.datetime.fromisoformat(value))
+            runtime.watcher.check()  # the two jobs `serve` runs every minute
             outcomes = runner.tick()
             print(json.dumps([{"status": o.status, "audience": o.audience.key,
                                "slot": o.slot.isoformat() if o.slot else None} for o in outcomes]), flush=True)
-    services.store.close()
+    runtime.close()
     return 0
 
 

@@ -6,10 +6,7 @@ import datetime as dt
 import shutil
 from pathlib import Path
 
-from bot.engine import PolicyEngine
-from bot.services import Services
 from bot.settings import DigestSchedule, Settings
-from bot.store import Store
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
@@ -68,12 +65,6 @@ def digest_settings(base: Settings, corpus: Path, cache: Path, database_url: str
         schedules = (DigestSchedule(CHANNEL, WEEKLY, "Asia/Shanghai"),)
     return dataclasses.replace(base, corpus_dir=corpus, cache_dir=cache, database_url=database_url,
                                schedules=schedules, admins=frozenset({ADMIN}), **changes)
-
-
-def make_services(settings: Settings, clock: Clock) -> Services:
-    """What `policybot serve` builds: an engine over the corpus and the migrated store."""
-    return Services(settings=settings, engine=PolicyEngine.from_settings(settings),
-                    store=Store.open(settings.database_url), clock=clock)
 
 
 def posts_to(fake, channel: str) -> list:

@@ -155,7 +155,9 @@ class FakeSlackAPI:
         self._changed = threading.Condition()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
         self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, name="fake-slack", daemon=True)
+        # A short poll keeps shutdown (which waits for the next poll) from costing half a second per test.
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
+                                        name="fake-slack", daemon=True)
 
     # -- lifecycle
 
@@ -184,6 +186,12 @@ class FakeSlackAPI:
 
     def response_url(self, name: str) -> str:
         return f"{self.url}/response/{name}"
+
+    def reset(self) -> None:
+        """Forget every call and pending rate limit (one fake shared by a module's tests)."""
+        with self._changed:
+            self.calls.clear()
+            self._rate_limits.clear()
 
     # -- behaviour on demand
 

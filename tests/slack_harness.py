@@ -5,6 +5,7 @@ import dataclasses
 import socket
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Iterator
@@ -13,12 +14,39 @@ import uvicorn
 from fake_slack import FakeSlackAPI, SlackSender
 from slack_bolt import App
 
-from bot.app import build_services, create_app
+from bot.app import Runtime, build_app, build_runtime
 from bot.server import EVENTS_PATH, create_asgi_app
-from bot.services import Services
 
 TOKEN = "xoxb-test-token-0123456789"
 SECRET = "test-signing-secret-abcdef"
+
+
+class TrackingExecutor(ThreadPoolExecutor):
+    """The listeners' pool, able to say when every listener has finished (tests await that, not a sleep)."""
+
+    def __init__(self) -> None:
+        super().__init__(max_workers=32, thread_name_prefix="test-listener")
+        self._pending = 0
+        self._idle = threading.Condition()
+
+    def submit(self, fn, /, *args, **kwargs):
+        with self._idle:
+            self._pending += 1
+
+        def run():
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                with self._idle:
+                    self._pending -= 1
+                    self._idle.notify_all()
+
+        return super().submit(run)
+
+    def wait_idle(self, timeout: float = 10.0) -> None:
+        with self._idle:
+            if not self._idle.wait_for(lambda: self._pending == 0, timeout):
+                raise AssertionError(f"{self._pending} listener(s) still running after {timeout} s")
 
 
 @dataclass
@@ -27,12 +55,30 @@ class RunningApp:
     slack: SlackSender
     app: App
     url: str
+    runtime: Runtime
+    listeners: TrackingExecutor
+
+    @property
+    def services(self):
+        return self.runtime.services
+
+    def settle(self) -> list[str]:
+        """Wait until every listener is done; return the Web API calls made, the token check left out."""
+        self.listeners.wait_idle()
+        return [c.name for c in self.fake.calls if c.name != "auth.test"]
 
 
-def app_services(settings, folder, **overrides) -> Services:
-    """Build the app's services for tests: the real engine, a database in `folder`."""
+def slack_env(fake: FakeSlackAPI) -> dict[str, str]:
+    """The environment `policybot serve` reads, pointed at the fake Slack."""
+    return {"SLACK_BOT_TOKEN": TOKEN, "SLACK_SIGNING_SECRET": SECRET, "SLACK_API_URL": fake.api_url}
+
+
+def make_runtime(settings, fake: FakeSlackAPI, folder, *, engine=None, clock=None, **overrides) -> Runtime:
+    """The runtime `policybot serve` builds, with its database in `folder` and Slack faked."""
     settings = dataclasses.replace(settings, database_url=f"sqlite:///{folder}/policybot.db", **overrides)
-    return build_services(settings)
+    return build_runtime(settings, slack_env(fake), engine=engine, clock=clock)
+
+
 
 
 @contextmanager
@@ -49,7 +95,7 @@ def serve_in_thread(asgi) -> Iterator[str]:
     while not server.started:
         if time.monotonic() > deadline or not thread.is_alive():
             raise RuntimeError("the app server did not start")
-        time.sleep(0.01)
+        time.sleep(0.005)
     try:
         yield f"http://127.0.0.1:{port}"
     finally:
@@ -59,12 +105,25 @@ def serve_in_thread(asgi) -> Iterator[str]:
 
 
 @contextmanager
-def running_app(services: Services, **create_kwargs) -> Iterator[RunningApp]:
-    """Start the fake Slack and the real app wired to it; stop both afterwards."""
-    with FakeSlackAPI(token=TOKEN) as fake:
-        kwargs = {"token": TOKEN, "signing_secret": SECRET, "base_url": fake.api_url, "socket_mode": False}
-        kwargs.update(create_kwargs)
-        app = create_app(services, **kwargs)
+def running_app(runtime: Runtime, fake: FakeSlackAPI) -> Iterator[RunningApp]:
+    """Build the Bolt app over `runtime` and serve it over HTTP until the block ends."""
+    listeners = TrackingExecutor()
+    app = build_app(runtime, listener_executor=listeners)
+    try:
         with serve_in_thread(create_asgi_app(app, signing_secret=SECRET)) as base:
             url = base + EVENTS_PATH
-            yield RunningApp(fake, SlackSender(url, SECRET, fake), app, url)
+            yield RunningApp(fake, SlackSender(url, SECRET, fake), app, url, runtime, listeners)
+    finally:
+        listeners.shutdown(wait=True)
+
+
+@contextmanager
+def running_bot(settings, folder, **runtime_options) -> Iterator[RunningApp]:
+    """A fake Slack, a runtime and the app served over HTTP: everything one module of tests shares."""
+    with FakeSlackAPI(token=TOKEN) as fake:
+        runtime = make_runtime(settings, fake, folder, **runtime_options)
+        try:
+            with running_app(runtime, fake) as running:
+                yield running
+        finally:
+            runtime.close()

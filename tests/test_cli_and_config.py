@@ -83,15 +83,3 @@ def test_bad_config_names_file_and_key(tmp_path, capsys):
     (config / "settings.yaml").write_text("search: [unclosed\n", encoding="utf-8")
     assert main(["check", "--config", str(config / "settings.yaml")]) == 2
     assert "not valid YAML" in capsys.readouterr().err
-
-
-def test_core_knows_nothing_of_slack():
-    """Imports flow one way: handlers -> bot core; only bot/app.py and bot/server.py know Slack."""
-    for path in (ROOT / "bot").rglob("*.py"):
-        if path.name in ("app.py", "server.py", "scheduler.py", "digest.py"):
-            continue
-        text = path.read_text(encoding="utf-8")
-        assert "slack_bolt" not in text and "import handlers" not in text and "from handlers" not in text, path
-    for path in (ROOT / "bot").rglob("*.py"):
-        if path.name != "segment.py":
-            assert "import jieba" not in path.read_text(encoding="utf-8"), path

@@ -3,18 +3,19 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import io
 import json
 
 import pytest
 from fake_slack import FakeSlackAPI, message_problems
 
-from bot.digest import (Digest, DocumentChange, TopicUpdate, add_months, build_digest, format_digest,
-                        run_digest_command)
+from bot.cli import main
+from bot.digest import Digest, DocumentChange, TopicUpdate, add_months, build_digest
 from bot.engine import PolicyEngine
+from bot.render_text import format_digest
 from bot.settings import DigestSchedule
-from bot.store import Audience, Subscription
-from digest_support import (CHANNEL, MONDAY, NEW_CLAUSE_WORDS, Clock, add_new_document, copy_seeds,
-                            digest_settings, make_services, posts_to)
+from bot.store import Audience, Store, Subscription
+from digest_support import CHANNEL, MONDAY, NEW_CLAUSE_WORDS, ROOT, WEEKLY, add_new_document, copy_seeds, posts_to
 from handlers.digest_blocks import render_digest, render_preview, render_subscriptions
 
 NOW = MONDAY.astimezone(dt.timezone.utc)
@@ -201,45 +202,60 @@ def test_format_digest_text_for_a_dry_run(engine):
 # ---------------------------------------------------------------- `policybot digest`
 
 @pytest.fixture
-def cli_services(settings, tmp_path):
-    folder = copy_seeds(tmp_path / "corpus")
-    here = digest_settings(settings, folder, settings.cache_dir, f"sqlite:///{tmp_path / 'db.sqlite'}")
-    services = make_services(here, Clock(MONDAY))
-    yield services
-    services.store.close()
+def cli(tmp_path, monkeypatch):
+    """`policybot digest` as an operator runs it: a config file of its own, the environment for Slack."""
+    corpus = copy_seeds(tmp_path / "corpus")
+    database = f"sqlite:///{tmp_path / 'db.sqlite'}"
+    config = tmp_path / "config" / "settings.yaml"
+    config.parent.mkdir()
+    config.write_text(json.dumps({  # JSON is YAML
+        "corpus_dir": str(corpus), "cache_dir": str(tmp_path / "cache"),
+        "vocabulary": str(ROOT / "config" / "vocabulary.yaml"), "user_dictionary": str(ROOT / "config" / "userdict.txt"),
+        "database": {"url": database},
+        "digests": {"schedules": [{"channel": CHANNEL, "cron": WEEKLY, "timezone": "Asia/Shanghai"}]},
+    }), encoding="utf-8")
+    for name in ("SLACK_BOT_TOKEN", "SLACK_API_URL", "POLICYBOT_DATABASE_URL", "POLICYBOT_CORPUS"):
+        monkeypatch.delenv(name, raising=False)
+
+    def run(*args: str) -> tuple[int, str]:
+        out = io.StringIO()
+        code = main(["digest", "--config", str(config), *args], out=out)
+        return code, out.getvalue()
+
+    run.database = database
+    run.config = config
+    return run
 
 
-def test_digest_command_dry_run_prints_without_recording(cli_services):
-    lines: list[str] = []
-    assert run_digest_command(cli_services.settings, dry_run=True, out=lines.append, services=cli_services) == 0
-    assert lines[0].startswith("政策摘要 Policy digest · channel:C0DIGEST")
-    assert cli_services.store.last_digest(AUDIENCE) is None and cli_services.store.posts() == []
+def test_digest_command_dry_run_prints_without_recording(cli):
+    code, out = cli("--dry-run")
+    assert code == 0 and out.startswith("政策摘要 Policy digest · channel:C0DIGEST")
+    store = Store.open(cli.database)
+    assert store.last_digest(AUDIENCE) is None and store.posts() == []
+    store.close()
 
 
-def test_digest_command_without_any_schedule_says_what_to_do(cli_services):
-    bare = dataclasses.replace(cli_services.settings, schedules=())
-    lines: list[str] = []
-    assert run_digest_command(bare, out=lines.append, services=dataclasses.replace(cli_services, settings=bare)) == 2
-    assert "--channel" in lines[0]
+def test_digest_command_without_any_schedule_says_what_to_do(cli):
+    cli.config.write_text(cli.config.read_text(encoding="utf-8").replace(CHANNEL, "dm"), encoding="utf-8")
+    code, out = cli()  # a `dm` schedule with nobody subscribed: no one to digest
+    assert code == 2 and "--channel" in out
 
 
-def test_digest_command_posts_with_the_bot_token_once_per_minute(cli_services):
+def test_digest_command_posts_with_the_bot_token_once_per_minute(cli, monkeypatch):
     with FakeSlackAPI(token="xoxb-cli") as fake:
-        env = {"SLACK_BOT_TOKEN": "xoxb-cli", "SLACK_API_URL": fake.api_url}
-        lines: list[str] = []
-        assert run_digest_command(cli_services.settings, channel=CHANNEL, out=lines.append,
-                                  services=cli_services, env=env) == 0
-        assert run_digest_command(cli_services.settings, channel=CHANNEL, out=lines.append,
-                                  services=cli_services, env=env) == 0
+        monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-cli")
+        monkeypatch.setenv("SLACK_API_URL", fake.api_url)
+        first, second = cli("--channel", CHANNEL), cli("--channel", CHANNEL)
+        assert first[0] == second[0] == 0
         assert len(posts_to(fake, CHANNEL)) == 1
-        assert "posted" in lines[0] and "already posted" in lines[1]
+        assert "posted" in first[1] and "already posted" in second[1]
         assert fake.problems() == []
-    assert [p.status for p in cli_services.store.posts()] == ["posted"]
-    assert cli_services.store.last_digest(AUDIENCE) is not None
+    store = Store.open(cli.database)
+    assert [p.status for p in store.posts()] == ["posted"]
+    assert store.last_digest(AUDIENCE) is not None
+    store.close()
 
 
-def test_digest_command_needs_the_bot_token(cli_services):
-    from bot.errors import ConfigError
-
-    with pytest.raises(ConfigError, match="SLACK_BOT_TOKEN"):
-        run_digest_command(cli_services.settings, channel=CHANNEL, out=lambda _: None, services=cli_services, env={})
+def test_digest_command_needs_the_bot_token(cli, capsys):
+    code, _ = cli("--channel", CHANNEL)
+    assert code == 2 and "SLACK_BOT_TOKEN" in capsys.readouterr().err

@@ -15,19 +15,20 @@ from dataclasses import dataclass
 
 import pytest
 from fake_slack import FakeSlackAPI
-from slack_harness import TOKEN, running_app
+from slack_harness import TOKEN, make_runtime, running_app
 from slack_sdk import WebClient
 
-from bot.app import make_web_client
+from bot.app import Runtime
+from bot.cron import crontab_weekdays, parse_crontab
+from bot.digest_runner import DigestRunner, latest_slot, schedule_key
 from bot.errors import ConfigError
-from bot.scheduler import (CorpusWatcher, DigestRunner, crontab_weekdays, latest_slot, parse_crontab, schedule_key,
-                           start_scheduler)
-from bot.services import Services
+from bot.jobs import start_jobs
 from bot.settings import DigestSchedule, load_settings
+from bot.watcher import CorpusWatcher
 from bot.store import FAILED, NOT_HELPFUL, POSTED, SKIPPED, Audience, format_feedback
 from digest_support import (ADMIN, CHANNEL, MONDAY, NEW_CLAUSE_WORDS, SHANGHAI, WEEKLY, Clock, add_new_document,
-                            copy_seeds, digest_settings, make_services, message_text, posts_to)
-from handlers.digests import SlackPublisher
+                            copy_seeds, digest_settings, message_text, posts_to)
+from handlers.publisher import SlackPublisher
 
 UTC = dt.timezone.utc
 FRIDAY = MONDAY - dt.timedelta(days=3)  # the bot starts here, before the first slot
@@ -40,38 +41,47 @@ def at(moment: dt.datetime, **delta) -> dt.datetime:
 
 @dataclass
 class World:
-    services: Services
+    """One bot process: its runtime over a corpus folder and database, a clock, the fake Slack."""
+
+    runtime: Runtime
     clock: Clock
     fake: FakeSlackAPI
+    folder: object
 
     @property
     def settings(self):
-        return self.services.settings
+        return self.runtime.settings
 
-    def runner(self, **kwargs) -> DigestRunner:
-        client = make_web_client(TOKEN, self.fake.api_url)
-        return DigestRunner(self.services, SlackPublisher(client), **kwargs)
+    @property
+    def services(self):
+        return self.runtime.services
 
-    def restart(self) -> "World":
-        """A new process: new engine, new connection pool, same database and corpus folder."""
-        self.services.store.close()
-        return World(make_services(self.settings, self.clock), self.clock, self.fake)
+    @property
+    def runner(self) -> DigestRunner:
+        return self.runtime.services.digests
+
+    def restart(self, **changes) -> "World":
+        """A new process: new engine, new runner, new connection pool; same database and corpus folder."""
+        self.runtime.close()
+        return start_world(dataclasses.replace(self.settings, **changes), self.clock, self.fake, self.folder)
+
+
+def start_world(settings, clock, fake, folder, **options) -> World:
+    return World(make_runtime(settings, fake, folder, clock=clock, **options), clock, fake, folder)
 
 
 @pytest.fixture
 def world(settings, tmp_path):
     folder = copy_seeds(tmp_path / "corpus")
     here = digest_settings(settings, folder, settings.cache_dir, f"sqlite:///{tmp_path / 'policybot.db'}")
-    clock = Clock(FRIDAY)
-    services = make_services(here, clock)
     with FakeSlackAPI(token=TOKEN) as fake:
-        yield World(services, clock, fake)
-    services.store.close()
+        world = start_world(here, Clock(FRIDAY), fake, tmp_path)
+        yield world
+        world.runtime.close()
 
 
 def with_schedules(world: World, *schedules: DigestSchedule, **changes) -> World:
-    world.services.settings = dataclasses.replace(world.settings, schedules=schedules, **changes)
-    return world
+    return world.restart(schedules=schedules, **changes)
 
 
 # ---------------------------------------------------------------- slots
@@ -125,9 +135,8 @@ def test_a_bad_cron_is_a_clear_error_naming_the_key(tmp_path):
 
 
 def test_the_runner_refuses_a_bad_cron_before_starting(world):
-    with_schedules(world, DigestSchedule(CHANNEL, WEEKLY), DigestSchedule("C2", "61 * * * *"))
     with pytest.raises(ConfigError, match=r"key 'digests.schedules\[1\].cron' is not a valid cron expression"):
-        start_scheduler(world.services, WebClient(token=TOKEN, base_url=world.fake.api_url))
+        with_schedules(world, DigestSchedule(CHANNEL, WEEKLY), DigestSchedule("C2", "61 * * * *"))
 
 
 # ---------------------------------------------------------------- the conversation
@@ -143,9 +152,9 @@ def reply_to_command(running, text: str, *, user: str = "U0ASKER", channel: str 
 
 
 def test_subscribe_then_a_new_document_is_posted_once_with_the_new_clause(world):
-    runner = world.runner()
+    runner = world.runner
     runner.register()
-    with running_app(world.services) as running:
+    with running_app(world.runtime, world.fake) as running:
         reply = reply_to_command(running, "subscribe 研发投入")
         assert "Subscribed in this channel to *研发投入*" in json.dumps(reply, ensure_ascii=False)
         assert "`0 9 * * 1` (Asia/Shanghai)" in json.dumps(reply, ensure_ascii=False)
@@ -160,7 +169,8 @@ def test_subscribe_then_a_new_document_is_posted_once_with_the_new_clause(world)
 
     add_new_document(world.settings.corpus_dir)
     world.clock.set(at(MONDAY, days=1))
-    assert runner.tick() == []  # the corpus is reloaded now, reported at the next slot
+    assert world.runtime.watcher.check().added == ("leshan-2026-rd-investment-plan",)
+    assert runner.tick() == []  # reported at the next slot
     assert any(d.id.startswith("leshan") for d in world.services.engine.documents)
 
     world.clock.set(at(MONDAY, days=7, seconds=5))
@@ -182,29 +192,29 @@ def test_subscribe_then_a_new_document_is_posted_once_with_the_new_clause(world)
 def test_a_restart_in_between_never_posts_twice_nor_loses_subscriptions(world):
     audience = Audience.channel(CHANNEL)
     world.services.store.subscribe(audience, "研发投入", by="U0ASKER", at=FRIDAY)
-    world.runner().register()
+    world.runner.register()
     world.clock.set(at(MONDAY, seconds=1))
-    assert [o.status for o in world.runner().tick()] == ["posted"]
+    assert [o.status for o in world.runner.tick()] == ["posted"]
 
     world = world.restart()
     assert world.services.store.topics(audience) == ["研发投入"]
-    assert world.runner().tick() == []
+    assert world.runner.tick() == []
     world.clock.set(at(MONDAY, minutes=5))
-    assert world.runner().tick() == []
+    assert world.runner.tick() == []
 
     add_new_document(world.settings.corpus_dir)
     world = world.restart()
     world.clock.set(at(MONDAY, days=7))
-    assert [o.status for o in world.runner().tick()] == ["posted"]
+    assert [o.status for o in world.runner.tick()] == ["posted"]
     posts = posts_to(world.fake, CHANNEL)
     assert len(posts) == 2 and NEW_CLAUSE_WORDS in message_text(posts[1])
 
 
 def test_a_digest_missed_while_down_is_posted_once_not_once_per_slot(world):
-    world.runner().register()  # the bot ran on Friday, then stopped
+    world.runner.register()  # the bot ran on Friday, then stopped
     world.clock.set(at(MONDAY, days=16, hours=3))  # three Mondays later (a Wednesday)
     world = world.restart()
-    runner = world.runner()
+    runner = world.runner
     (outcome,) = runner.tick()
     assert outcome.status == "posted" and outcome.slot == MONDAY + 2 * WEEK
     assert runner.tick() == []
@@ -214,7 +224,7 @@ def test_a_digest_missed_while_down_is_posted_once_not_once_per_slot(world):
 
 
 def test_slack_429_is_waited_out_and_the_digest_still_posted_once(world):
-    runner = world.runner()
+    runner = world.runner
     runner.register()
     world.fake.rate_limit("chat.postMessage", times=1, retry_after=1)
     world.clock.set(at(MONDAY, seconds=1))
@@ -228,7 +238,9 @@ def test_slack_429_is_waited_out_and_the_digest_still_posted_once(world):
 
 def test_a_429_that_outlasts_the_retries_is_retried_after_retry_after_at_a_later_tick(world):
     # A client without retry handlers: the 429 reaches the runner, which records it.
-    runner = DigestRunner(world.services, SlackPublisher(WebClient(token=TOKEN, base_url=world.fake.api_url)))
+    services = world.services
+    runner = DigestRunner(services.settings, services.engine, services.store,
+                          SlackPublisher(WebClient(token=TOKEN, base_url=world.fake.api_url)), world.clock)
     runner.register()
     world.fake.rate_limit("chat.postMessage", times=1, retry_after=120)
     world.clock.set(at(MONDAY, seconds=1))
@@ -243,7 +255,7 @@ def test_a_429_that_outlasts_the_retries_is_retried_after_retry_after_at_a_later
 
 
 def test_other_failures_are_recorded_and_retried_at_the_next_tick(world, caplog):
-    runner = world.runner()
+    runner = world.runner
     runner.register()
     world.fake.token = "xoxb-someone-else"  # Slack now refuses the token: invalid_auth
     world.clock.set(at(MONDAY, seconds=1))
@@ -267,8 +279,8 @@ def test_other_failures_are_recorded_and_retried_at_the_next_tick(world, caplog)
 
 def test_nothing_new_is_one_short_line_or_skipped_as_configured(world):
     skipping = DigestSchedule("C0QUIET", WEEKLY, skip_empty=True)
-    with_schedules(world, DigestSchedule(CHANNEL, WEEKLY), skipping)
-    runner = world.runner()
+    world = with_schedules(world, DigestSchedule(CHANNEL, WEEKLY), skipping)
+    runner = world.runner
     runner.register()
     world.clock.set(at(MONDAY, seconds=1))
     assert [o.status for o in runner.tick()] == ["posted", "posted"]  # first digests are never empty
@@ -282,8 +294,8 @@ def test_nothing_new_is_one_short_line_or_skipped_as_configured(world):
 
 
 def test_two_instances_on_one_database_post_each_slot_once(world):
-    second = World(make_services(world.settings, world.clock), world.clock, world.fake)
-    runners = [world.runner(), second.runner()]
+    second = start_world(world.settings, world.clock, world.fake, world.folder)
+    runners = [world.runner, second.runner]
     for r in runners:
         r.register()
     for week in range(3):
@@ -302,14 +314,14 @@ def test_two_instances_on_one_database_post_each_slot_once(world):
             t.join(60)
         assert [o.status for o in outcomes] == ["posted"], week
     assert len(posts_to(world.fake, CHANNEL)) == 3
-    second.services.store.close()
+    second.runtime.close()
 
 
 def test_dm_subscribers_get_their_digest_as_a_dm_from_the_next_slot(world):
-    with_schedules(world, DigestSchedule("dm", WEEKLY))
-    runner = world.runner()
+    world = with_schedules(world, DigestSchedule("dm", WEEKLY))
+    runner = world.runner
     runner.register()
-    with running_app(world.services) as running:
+    with running_app(world.runtime, world.fake) as running:
         running.slack.direct_message("subscribe 研发投入", user="U0READER", channel="D0READER")
         answer = running.fake.wait_for_call("chat.postMessage")[0]
         assert answer.params["channel"] == "D0READER"
@@ -329,9 +341,9 @@ def test_dm_subscribers_get_their_digest_as_a_dm_from_the_next_slot(world):
     assert sorted(o.audience.id for o in runner.tick()) == ["U0LATE", "U0READER"]
 
 
-def test_corpus_watcher_sees_files_added_edited_and_removed(tmp_path):
+def test_corpus_watcher_sees_files_added_edited_and_removed(engine, tmp_path):
     folder = copy_seeds(tmp_path / "corpus")
-    watcher = CorpusWatcher(folder)
+    watcher = CorpusWatcher(engine, folder)
     assert not watcher.changed()
     path = add_new_document(folder)
     assert watcher.changed() and not watcher.changed()
@@ -346,7 +358,7 @@ def test_corpus_watcher_sees_files_added_edited_and_removed(tmp_path):
 def test_digest_preview_now_and_reload_from_slack(world):
     world.services.store.subscribe(Audience.channel(CHANNEL), "研发投入", by="U0ASKER", at=FRIDAY)
     # The app posts `digest now` with its own client, to the fake Slack the harness started.
-    with running_app(world.services) as running:
+    with running_app(world.runtime, world.fake) as running:
         preview = reply_to_command(running, "digest preview")
         text = json.dumps(preview, ensure_ascii=False)
         assert "Preview of the next digest for this channel" in text and "研发投入" in text
@@ -354,13 +366,13 @@ def test_digest_preview_now_and_reload_from_slack(world):
         assert posts_to(running.fake, CHANNEL) == []
 
         refused = reply_to_command(running, "digest now")
-        assert "only policybot admins can post a digest" in json.dumps(refused)
+        assert "only policybot admins can use `/policy digest now`" in json.dumps(refused)
         assert posts_to(running.fake, CHANNEL) == []
         done = reply_to_command(running, "digest now", user=ADMIN)
         assert "Digest posted in this channel" in json.dumps(done)
         assert len(posts_to(running.fake, CHANNEL)) == 1
 
-        assert "only policybot admins can reload" in json.dumps(reply_to_command(running, "reload"))
+        assert "only policybot admins can use `/policy reload`" in json.dumps(reply_to_command(running, "reload"))
         add_new_document(world.settings.corpus_dir)
         reloaded = json.dumps(reply_to_command(running, "reload", user=ADMIN), ensure_ascii=False)
         assert "Added: leshan-2026-rd-investment-plan" in reloaded and "6 document(s)" in reloaded
@@ -371,7 +383,7 @@ def test_digest_preview_now_and_reload_from_slack(world):
 def test_feedback_buttons_store_the_click_and_thank_the_user_privately(world):
     value = json.dumps({"q": "target 研发", "i": "target",
                         "ids": ["chengdu-2021-sci-tech-innovation-decision#p0", "gone#1"]})
-    with running_app(world.services) as running:
+    with running_app(world.runtime, world.fake) as running:
         sent, name = running.slack.block_action("feedback_not_helpful", value, user="U0CRITIC")
         assert sent.status == 200
         ack = running.fake.wait_for_call(name)[0].params
@@ -390,13 +402,13 @@ def test_feedback_buttons_store_the_click_and_thank_the_user_privately(world):
 
 # ---------------------------------------------------------------- APScheduler in the process
 
-def test_start_scheduler_catches_up_at_start_and_runs_the_cron_job(world):
-    world.runner().register()  # first seen on Friday
+def test_start_jobs_catches_up_at_start_and_runs_the_cron_job(world):
+    world.runner.register()  # first seen on Friday
     world.clock.set(at(MONDAY, hours=2))  # started after Monday's slot: it was missed
-    handle = start_scheduler(world.services, make_web_client(TOKEN, world.fake.api_url), sweep_seconds=3600)
+    handle = start_jobs(world.runner, world.runtime.watcher, sweep_seconds=3600, watch_seconds=3600)
     try:
         jobs = {job.id: job for job in handle.scheduler.get_jobs()}
-        assert set(jobs) == {"digest-0", "digest-sweep"}
+        assert set(jobs) == {"digest-0", "digest-sweep", "corpus-watch"}
         assert str(jobs["digest-0"].trigger.timezone) == "Asia/Shanghai"
         world.fake.wait_for(lambda calls: len(posts_to(world.fake, CHANNEL)) == 1, timeout=15)
 
@@ -405,24 +417,23 @@ def test_start_scheduler_catches_up_at_start_and_runs_the_cron_job(world):
         world.fake.wait_for(lambda calls: len(posts_to(world.fake, CHANNEL)) == 2, timeout=15)
     finally:
         handle.shutdown()
-    assert not handle.scheduler.running
-    time.sleep(0.2)
+    assert not handle.scheduler.running  # shutdown waited for the jobs: nothing more can be posted
     assert len(posts_to(world.fake, CHANNEL)) == 2
     assert [r.slot for r in world.services.store.runs()] == [MONDAY, MONDAY + WEEK]
 
 
 def test_a_failed_corpus_reload_keeps_the_old_corpus_and_is_tried_again(world, monkeypatch, caplog):
-    runner = world.runner()
+    watcher = world.runtime.watcher
     engine = world.services.engine
     real_reload = engine.reload
     monkeypatch.setattr(engine, "reload", lambda: (_ for _ in ()).throw(OSError("disk went away")))
     add_new_document(world.settings.corpus_dir)
-    with caplog.at_level("ERROR", logger="policybot.digests"):
-        assert runner.tick() == []
+    with caplog.at_level("ERROR", logger="policybot.corpus"):
+        assert watcher.check() is None
     assert "corpus reload failed" in caplog.text
     assert not any(d.id.startswith("leshan") for d in engine.documents)
     monkeypatch.setattr(engine, "reload", real_reload)
-    runner.tick()
+    assert watcher.check().added == ("leshan-2026-rd-investment-plan",)
     assert any(d.id.startswith("leshan") for d in engine.documents)
 
 
@@ -440,7 +451,7 @@ def test_policybot_digest_dry_run_from_the_command_line(tmp_path, monkeypatch):
 
 def test_app_home_lists_the_users_own_subscriptions(world):
     world.services.store.subscribe(Audience.user("U0READER"), "知识产权 <保护>", by="U0READER", at=FRIDAY)
-    with running_app(world.services) as running:
+    with running_app(world.runtime, world.fake) as running:
         running.slack.app_home_opened(user="U0READER")
         view = running.fake.wait_for_call("views.publish")[0].params["view"]
         text = view if isinstance(view, str) else json.dumps(view, ensure_ascii=False)

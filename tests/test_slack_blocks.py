@@ -9,6 +9,7 @@ from fake_slack import block_kit_problems, message_problems
 from bot.model import Answer, Clause, Document, Filters, Hit, Query, Span, Target
 from handlers import blocks
 from handlers.blocks import ZWSP
+from handlers.commands import build_command_table
 
 
 def make_document(doc_id="guangyuan-plan", title="关于进一步增强协同创新发展能力行动计划", region="广元市",
@@ -166,11 +167,11 @@ def test_target_comparison_lays_cities_side_by_side_without_repeats():
                      "*成都市* · 研发经费投入强度", "*力争达到3.5%* · 到2025年"]
 
 
-def test_user_text_is_escaped_everywhere_it_appears():
+def test_user_text_is_escaped_everywhere_it_appears(settings):
     raw = "<!channel> <@U0BOSS> & 研发"
     answer = make_answer(raw=raw, intent="search", matched=False, hits=())
     for message in (blocks.render_answer(answer), blocks.render_refusal("bad", raw=raw),
-                    blocks.render_help(unknown="<!here>")):
+                    blocks.render_help(build_command_table(), settings.vocabulary, unknown="<!here>")):
         for text in all_texts(message):
             assert "<!" not in text and "<@" not in text, text
 
@@ -186,13 +187,13 @@ def test_nothing_relevant_says_so_and_suggests():
     assert message["blocks"][-1]["elements"][1]["action_id"] == "feedback_not_helpful"
 
 
-def test_help_lists_every_command_with_an_example():
-    message = blocks.render_help()
+def test_help_lists_every_command_with_an_example(settings):
+    message = blocks.render_help(build_command_table(), settings.vocabulary)
     text = message["blocks"][2]["text"]["text"]
     for example in ("/policy target 研发", "/policy lead-unit 科技成果转化示范区", "/policy unit 市金融工作局",
                     "/policy search 人才飞地", "/policy docs"):
         assert f"`{example}`" in text
-    dm = blocks.render_help(prefix="")
+    dm = blocks.render_help(build_command_table(), settings.vocabulary, prefix="")
     assert "`target 研发`" in dm["blocks"][2]["text"]["text"]
 
 

@@ -5,16 +5,16 @@ for each envelope, so a recording client stands in for the connection.
 """
 from __future__ import annotations
 
+import dataclasses
 import json
-import time
 
 import pytest
 from fake_slack import BOT_USER_ID, TEAM_ID, FakeSlackAPI
 from slack_bolt.adapter.socket_mode import SocketModeHandler
 from slack_sdk.socket_mode.request import SocketModeRequest
-from slack_harness import TOKEN, app_services
+from slack_harness import TOKEN, TrackingExecutor
 
-from bot.app import create_app
+from bot.app import build_app, build_runtime
 
 
 class RecordingSocket:
@@ -28,19 +28,20 @@ class RecordingSocket:
         self.responses.append(response)
 
 
-@pytest.fixture(scope="module")
-def services(settings, tmp_path_factory):
-    return app_services(settings, tmp_path_factory.mktemp("db"))
-
-
 @pytest.fixture
-def socket_app(services):
+def socket_app(settings, engine, tmp_path):
     with FakeSlackAPI(token=TOKEN) as fake:
-        app = create_app(services, token=TOKEN, base_url=fake.api_url, socket_mode=True)
+        env = {"SLACK_BOT_TOKEN": TOKEN, "SLACK_APP_TOKEN": "xapp-1-test", "SLACK_API_URL": fake.api_url}
+        runtime = build_runtime(dataclasses.replace(settings, database_url=f"sqlite:///{tmp_path}/policybot.db"),
+                                env, engine=engine)
+        listeners = TrackingExecutor()
+        app = build_app(runtime, listener_executor=listeners)
         handler = SocketModeHandler(app, app_token="xapp-1-test")
         socket = RecordingSocket(app.logger)
-        yield fake, handler, socket
+        yield fake, handler, socket, listeners
         handler.client.close()
+        listeners.shutdown()
+        runtime.close()
 
 
 def envelope(kind, payload, n=1, retry=None):
@@ -49,7 +50,7 @@ def envelope(kind, payload, n=1, retry=None):
 
 
 def test_slash_command_is_answered_in_the_socket_ack(socket_app):
-    fake, handler, socket = socket_app
+    fake, handler, socket, listeners = socket_app
     payload = {"command": "/policy", "text": "search 人才飞地", "user_id": "U0ASKER", "channel_id": "C0GENERAL",
                "team_id": TEAM_ID, "response_url": fake.response_url("sock-cmd"), "trigger_id": "1.2.3"}
     handler.handle(socket, envelope("slash_commands", payload))
@@ -59,7 +60,7 @@ def test_slash_command_is_answered_in_the_socket_ack(socket_app):
 
 
 def test_dm_event_is_answered_once_even_when_redelivered(socket_app):
-    fake, handler, socket = socket_app
+    fake, handler, socket, listeners = socket_app
     event = {"type": "message", "channel": "D0ASKER", "channel_type": "im", "user": "U0ASKER",
              "text": "unit 市金融工作局", "ts": "1700000000.000100"}
     body = {"type": "event_callback", "team_id": TEAM_ID, "event_id": "Ev0SOCKET", "event": event,
@@ -68,12 +69,12 @@ def test_dm_event_is_answered_once_even_when_redelivered(socket_app):
     handler.handle(socket, envelope("events_api", body, 2, retry=1))
     post = fake.wait_for_call("chat.postMessage")[0]
     assert post.params["thread_ts"] == "1700000000.000100"
-    time.sleep(0.3)
+    listeners.wait_idle()
     assert len(fake.calls_to("chat.postMessage")) == 1
 
 
 def test_button_reply_goes_to_the_response_url(socket_app):
-    fake, handler, socket = socket_app
+    fake, handler, socket, listeners = socket_app
     payload = {"type": "block_actions", "user": {"id": "U0ASKER"}, "team": {"id": TEAM_ID},
                "container": {"type": "message", "is_ephemeral": True, "channel_id": "C0GENERAL"},
                "channel": {"id": "C0GENERAL"}, "response_url": fake.response_url("sock-more"),

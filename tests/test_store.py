@@ -12,7 +12,7 @@ from alembic.migration import MigrationContext
 
 from bot import store as store_module
 from bot.store import (CLAIMED, FAILED, NOT_HELPFUL, POSTED, POSTING, UNKNOWN, Audience, DigestState, Feedback,
-                       PostRecord, Store, format_feedback, list_feedback)
+                       PostRecord, Store, format_feedback)
 
 UTC = dt.timezone.utc
 T0 = dt.datetime(2026, 11, 23, 1, 0, tzinfo=UTC)
@@ -145,7 +145,7 @@ def test_post_log_keeps_every_attempt(store):
     assert store.posts(Audience.channel("COTHER")) == []
 
 
-def test_feedback_is_listed_since_a_date_with_what_was_shown(store, db_url, settings):
+def test_feedback_is_listed_since_a_date_with_what_was_shown(store):
     old = Feedback(T0 - dt.timedelta(days=10), "U1", "target 研发", NOT_HELPFUL, "target", "C1", ("x#1",),
                    (("x#1", "《甲》一、"),))
     new = Feedback(T0, "U2", "lead-unit 知识产权", NOT_HELPFUL, "lead-unit", "D2", ("y#2", "gone#9"),
@@ -155,8 +155,7 @@ def test_feedback_is_listed_since_a_date_with_what_was_shown(store, db_url, sett
         store.add_feedback(item)
     assert store.feedback(verdict=NOT_HELPFUL) == [old, new]
 
-    here = dataclasses.replace(settings, database_url=db_url)
-    rows = list_feedback(here, since=dt.date(2026, 11, 20))
+    rows = store.feedback(since=dt.datetime(2026, 11, 20, tzinfo=UTC), verdict=NOT_HELPFUL)
     assert rows == [new]
     text = format_feedback(rows)
     assert "U2 · not helpful (lead-unit): lead-unit 知识产权" in text

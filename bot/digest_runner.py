@@ -1,19 +1,16 @@
 """Post digests on their schedules, exactly once, whatever restarts or other instances do.
 
-Two things wake the runner (APScheduler's BackgroundScheduler, in-process):
-- a CronTrigger job per schedule, in the schedule's time zone, so a digest goes out on time;
-- a sweep every minute (and once at start) that picks up corpus changes, posts a slot
-  missed while the bot was down, and retries a failed post.
+The runner answers one question for each schedule: "which is the latest slot at or before
+now, and has it been posted?". A slot before the schedule was first seen (by any instance)
+never counts, and only the latest slot is ever considered: a digest missed while the bot
+was down goes out once, not once per missed slot. Before posting, an instance claims
+(schedule, slot, audience) with a unique row in the database (`Store.claim`), so with
+several instances sharing PostgreSQL exactly one of them posts.
 
-Both ask the same question: "which is the latest slot of this schedule at or before now?"
-A slot before the schedule was first seen (by any instance) never counts, and only the
-latest slot is ever considered: a digest missed while down goes out once, not once per
-missed slot. Before posting, an instance claims (schedule, slot, audience) with a unique
-row in the database (bot.store.Store.claim), so with several instances sharing PostgreSQL
-exactly one of them posts.
-
-The clock is injected (`services.clock`), so tests drive real cron expressions through
-`tick()` at chosen times.
+Nothing here runs on its own, talks to Slack or watches the corpus: `bot.jobs` calls
+`tick()` and `run_schedule()` on a timer, and posting goes through the `Publisher` the
+composition root passes in. The clock is injected, so tests drive real cron expressions
+through `tick()` at chosen times.
 """
 from __future__ import annotations
 
@@ -23,19 +20,22 @@ import os
 import secrets
 import socket
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Callable, Protocol, Sequence
+from typing import TYPE_CHECKING, Protocol
 
-from bot.digest import DM_SCHEDULE, Delivery, Digest, DeliveryError, digest_for
-from bot.cron import crontab_weekdays, parse_crontab  # noqa: F401  (re-exported for tests)
-from bot.errors import ConfigError
-from bot.settings import DigestSchedule
-from bot.store import CLAIMED, FAILED, POSTED, POSTING, SKIPPED, Audience, PostRecord
+from bot.cron import parse_crontab
+from bot.digest import DM_SCHEDULE, Digest, build_digest
+from bot.errors import ConfigError, PolicybotError
+from bot.settings import DigestSchedule, Settings
+from bot.store import CLAIMED, FAILED, POSTED, POSTING, SKIPPED, Audience, PostRecord, Store
+
+if TYPE_CHECKING:
+    from bot.engine import PolicyEngine
 
 log = logging.getLogger("policybot.digests")
 
-SWEEP_SECONDS = 60
+Clock = Callable[[], dt.datetime]
 LEASE = dt.timedelta(minutes=10)  # a claim older than this whose holder never started posting is taken over
 RETRY_FIRST = dt.timedelta(seconds=50)  # just under a sweep: a failed post is retried at the next tick
 RETRY_MAX = dt.timedelta(hours=1)
@@ -45,7 +45,26 @@ SLOT_SEARCH = (dt.timedelta(hours=2), dt.timedelta(days=2), dt.timedelta(days=9)
                dt.timedelta(days=367), dt.timedelta(days=5 * 366))
 
 
+class DeliveryError(PolicybotError):
+    """A digest could not be posted; retried at the next tick."""
+
+    def __init__(self, message: str, *, retry_after: float | None = None):
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """What posting a digest produced: the first message's ts, and how many messages went out."""
+
+    message_ts: str | None
+    parts: int
+    errors: tuple[str, ...] = ()  # thread continuations the chat service refused (the head was posted)
+
+
 class Publisher(Protocol):
+    """Posts a digest where its audience reads it; the Slack one lives in `handlers.publisher`."""
+
     def publish(self, digest: Digest) -> Delivery:
         """Post the digest; raise DeliveryError when it could not be posted."""
 
@@ -55,10 +74,8 @@ def schedule_key(schedule: DigestSchedule) -> str:
     return f"{schedule.channel} {schedule.cron} {schedule.timezone}"
 
 
-
-
 def cron_trigger(schedule: DigestSchedule, index: int | None = None):
-    """Return the APScheduler trigger of a schedule (crontab semantics, in its time zone).
+    """Return the trigger of a schedule (crontab semantics, in its time zone).
 
     Raises:
         ConfigError: naming the schedule's key when the cron expression or zone is invalid.
@@ -98,35 +115,32 @@ def retry_delay(attempts: int) -> dt.timedelta:
     return min(RETRY_FIRST * (2 ** max(attempts - 1, 0)), RETRY_MAX)
 
 
-class CorpusWatcher:
-    """Notice a corpus folder change (file added, edited, removed) by polling names, sizes and mtimes."""
+def schedule_for(settings: Settings, audience: Audience) -> DigestSchedule:
+    """The configured schedule covering `audience`, or all sections with the default zone."""
+    wanted = DM_SCHEDULE if audience.is_user else audience.id
+    for schedule in settings.schedules:
+        if schedule.channel == wanted:
+            return schedule
+    return DigestSchedule(channel=wanted, cron="")
 
-    def __init__(self, folder: Path):
-        self.folder = folder
-        self._seen = self.fingerprint()
 
-    def fingerprint(self) -> tuple:
-        try:
-            entries = sorted(os.scandir(self.folder), key=lambda e: e.name)
-        except OSError:
-            return ()
-        out = []
-        for entry in entries:
-            if entry.is_file() and not entry.name.startswith("."):
-                st = entry.stat()
-                out.append((entry.name, st.st_size, st.st_mtime_ns))
-        return tuple(out)
+def schedules_for(settings: Settings, audience: Audience) -> list[DigestSchedule]:
+    """The schedules that deliver to `audience` (its channel, or `dm` for a user)."""
+    wanted = DM_SCHEDULE if audience.is_user else audience.id
+    return [s for s in settings.schedules if s.channel == wanted]
 
-    def changed(self) -> bool:
-        current = self.fingerprint()
-        if current == self._seen:
-            return False
-        self._seen = current
-        return True
 
-    def forget(self) -> None:
-        """Make the next `changed()` true again (a reload failed; try it again next time)."""
-        self._seen = ()
+def audience_for(channel: str) -> Audience:
+    """`C…`/`G…` is a channel; `U…`/`W…` a user, whose digest goes to the bot's DM."""
+    return Audience.user(channel) if channel[:1] in ("U", "W") else Audience.channel(channel)
+
+
+@dataclass(frozen=True)
+class DigestPlan:
+    """One audience to digest, with the schedule settings that apply to it."""
+
+    audience: Audience
+    schedule: DigestSchedule
 
 
 @dataclass(frozen=True)
@@ -134,7 +148,7 @@ class Outcome:
     """What one attempt to digest one audience did."""
 
     audience: Audience
-    status: str  # posted | partial | skipped | failed
+    status: str  # posted | partial | skipped | failed | held
     kind: str = "scheduled"
     schedule_key: str | None = None
     slot: dt.datetime | None = None
@@ -153,23 +167,44 @@ class Outcome:
         return f"{self.audience}: {self.status} ({self.parts} message(s), ts {self.message_ts}{extra})"
 
 
+def plan(settings: Settings, store: Store, channel: str | None = None) -> list[DigestPlan]:
+    """Who gets a digest: one channel or user, or every configured schedule's audiences."""
+    if channel and channel != DM_SCHEDULE:
+        audience = audience_for(channel)
+        return [DigestPlan(audience, schedule_for(settings, audience))]
+    plans = []
+    for schedule in settings.schedules:
+        if channel and schedule.channel != channel:
+            continue
+        if schedule.channel == DM_SCHEDULE:
+            plans += [DigestPlan(a, schedule) for a in store.subscribers(kind="user")]
+        else:
+            plans.append(DigestPlan(Audience.channel(schedule.channel), schedule))
+    return plans
+
+
+def digest_for(settings: Settings, engine: "PolicyEngine", store: Store, audience: Audience,
+               schedule: DigestSchedule, now: dt.datetime) -> Digest:
+    """Build the digest `audience` gets at `now`, against the baseline its last digest left."""
+    return build_digest(engine, audience, now=now, last=store.last_digest(audience),
+                        subscriptions=store.subscriptions(audience), sections=schedule.sections,
+                        timezone=schedule.timezone, months_before=settings.due_months_before,
+                        months_after=settings.due_months_after)
+
+
 class DigestRunner:
     """Decide which digests are due, claim them, build them, post them and record it all."""
 
-    def __init__(self, services, publisher: Publisher, *, clock: Callable[[], dt.datetime] | None = None,
-                 instance: str | None = None, lease: dt.timedelta = LEASE, watch: bool | None = None):
-        self.services = services
-        self.settings = services.settings
-        self.store = services.store
-        if self.store is None:
-            raise ConfigError(["digests need the database: set database.url (or POLICYBOT_DATABASE_URL)"])
+    def __init__(self, settings: Settings, engine: "PolicyEngine", store: Store, publisher: Publisher,
+                 clock: Clock, *, instance: str | None = None, lease: dt.timedelta = LEASE):
+        self.settings = settings
+        self.engine = engine
+        self.store = store
         self.publisher = publisher
-        self.clock = clock or services.clock or (lambda: dt.datetime.now(dt.timezone.utc))
+        self.clock = clock
         self.instance = instance or f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
         self.lease = lease
-        self.triggers = [(s, cron_trigger(s, i)) for i, s in enumerate(self.settings.schedules)]
-        watch = self.settings.watch_corpus if watch is None else watch
-        self.watcher = CorpusWatcher(self.settings.corpus_dir) if watch else None
+        self.triggers = [(s, cron_trigger(s, i)) for i, s in enumerate(settings.schedules)]
         self._first_seen: dict[str, dt.datetime] = {}
         # A sweep and a cron job of the same process run one at a time; other processes are
         # kept apart by the claims in the database.
@@ -181,6 +216,14 @@ class DigestRunner:
             raise ValueError("the clock must return an aware datetime")
         return now.astimezone(dt.timezone.utc)
 
+    # -- what is due -----------------------------------------------------------------
+
+    def digest(self, audience: Audience, schedule: DigestSchedule | None = None,
+               now: dt.datetime | None = None) -> Digest:
+        """Build the digest `audience` would get now (a preview posts nothing and records nothing)."""
+        return digest_for(self.settings, self.engine, self.store, audience,
+                          schedule or schedule_for(self.settings, audience), now or self.now())
+
     # -- entry points --------------------------------------------------------------
 
     def register(self) -> None:
@@ -190,9 +233,8 @@ class DigestRunner:
             self._schedule_start(schedule, now)
 
     def tick(self) -> list[Outcome]:
-        """Pick up corpus changes, then post every due slot not yet posted (catch-up and retries)."""
+        """Post every due slot not yet posted (catch-up and retries)."""
         with self._lock:
-            self.watch()
             now = self.now()
             for run in self.store.abandon_stale_posts(now, self.lease):
                 log.error("digest %s slot %s for %s: the instance %s stopped while posting; not reposted "
@@ -210,35 +252,21 @@ class DigestRunner:
                     return self._run(schedule, trigger, self.now())
         raise ValueError(f"unknown schedule: {schedule}")
 
-    def watch(self):
-        """Reload the corpus when its folder changed; return the engine's report, or None."""
-        if self.watcher is None or not self.watcher.changed():
-            return None
-        try:
-            report = self.services.engine.reload()
-        except Exception:  # a half-copied folder, a vanished mount: keep serving the corpus we have
-            log.exception("corpus reload failed; keeping the previous corpus and trying again at the next sweep")
-            self.watcher.forget()
-            return None
-        log.info("corpus changed: added=%s changed=%s removed=%s errors=%d",
-                 list(report.added), list(report.changed), list(report.removed), len(report.errors))
-        return report
-
-    def post_now(self, audience: Audience, schedule: DigestSchedule, *, kind: str = "manual") -> Outcome:
+    def post_now(self, audience: Audience, *, kind: str = "manual") -> Outcome:
         """Post the digest to `audience` at once (`/policy digest now`), even when nothing is new."""
         with self._lock:
-            return self._deliver(audience, schedule, kind=kind, post_empty=True)
+            return self._deliver(audience, schedule_for(self.settings, audience), kind=kind, post_empty=True)
 
-    def post_cli(self, audience: Audience, schedule: DigestSchedule) -> Outcome:
+    def post_cli(self, plan: DigestPlan) -> Outcome:
         """Post from `policybot digest`: claimed per minute, so a doubled cron run posts once."""
         with self._lock:
             now = self.now()
             slot = now.replace(second=0, microsecond=0)
-            key = f"cli {audience.key}"
-            if not self.store.claim(key, slot, audience, instance=self.instance, now=now, lease=self.lease):
-                return Outcome(audience, "held", "cli", key, slot)
-            return self._deliver(audience, schedule, kind="cli", claim=(key, slot),
-                                 post_empty=not schedule.skip_empty)
+            key = f"cli {plan.audience.key}"
+            if not self.store.claim(key, slot, plan.audience, instance=self.instance, now=now, lease=self.lease):
+                return Outcome(plan.audience, "held", "cli", key, slot)
+            return self._deliver(plan.audience, plan.schedule, kind="cli", claim=(key, slot),
+                                 post_empty=not plan.schedule.skip_empty)
 
     # -- the work ------------------------------------------------------------------
 
@@ -248,7 +276,7 @@ class DigestRunner:
             self._first_seen[key] = self.store.schedule_first_seen(key, now)
         return self._first_seen[key]
 
-    def audiences(self, schedule: DigestSchedule, start: dt.datetime) -> list[tuple[Audience, dt.datetime]]:
+    def _audiences(self, schedule: DigestSchedule, start: dt.datetime) -> list[tuple[Audience, dt.datetime]]:
         """Who a schedule serves, each with the moment from which its slots count."""
         if schedule.channel != DM_SCHEDULE:
             return [(Audience.channel(schedule.channel), start)]
@@ -259,7 +287,7 @@ class DigestRunner:
         key = schedule_key(schedule)
         start = self._schedule_start(schedule, now)
         outcomes = []
-        for audience, floor in self.audiences(schedule, start):
+        for audience, floor in self._audiences(schedule, start):
             slot = latest_slot(trigger, now, floor)
             if slot is None:
                 continue
@@ -268,8 +296,7 @@ class DigestRunner:
                 continue  # posted, skipped, or being posted: nothing to do
             if not self.store.claim(key, slot, audience, instance=self.instance, now=now, lease=self.lease):
                 continue
-            late = now - slot
-            if late > dt.timedelta(minutes=5):
+            if now - slot > dt.timedelta(minutes=5):
                 log.info("digest %s for %s: slot %s was missed; posting it now", key, audience, slot.isoformat())
             outcomes.append(self._deliver(audience, schedule, kind="scheduled", claim=(key, slot),
                                           post_empty=not schedule.skip_empty))
@@ -286,7 +313,7 @@ class DigestRunner:
                                       **values)
 
         try:
-            digest = digest_for(self.services, audience, schedule, now)
+            digest = self.digest(audience, schedule, now)
             if digest.is_empty and not post_empty:
                 finish(SKIPPED)
                 self._log(PostRecord(now, audience, kind, "skipped", key, slot, instance=self.instance))
@@ -326,58 +353,3 @@ class DigestRunner:
         except Exception:  # the post happened (or not) either way; the log line below says which
             log.exception("could not write the post log for %s", record.audience)
 
-
-@dataclass
-class SchedulerHandle:
-    """The running scheduler; `shutdown()` stops it (waiting for a digest being posted)."""
-
-    scheduler: object
-    runner: DigestRunner
-
-    def shutdown(self, wait: bool = True) -> None:
-        if getattr(self.scheduler, "running", False):
-            self.scheduler.shutdown(wait=wait)
-
-
-def start_scheduler(services, client=None, *, publisher: Publisher | None = None,
-                    sweep_seconds: float = SWEEP_SECONDS) -> SchedulerHandle:
-    """Start posting digests in the background (`policybot serve` with digests.scheduler on).
-
-    Args:
-        services: the running app's services (store and clock included).
-        client: the app's slack_sdk WebClient (bot token, API URL and 429 retries set).
-        publisher: posts a digest; default: to Slack through `client`.
-        sweep_seconds: how often to look for corpus changes, missed slots and retries.
-
-    Raises:
-        ConfigError: a schedule's cron expression is invalid, or there is no database.
-    """
-    from apscheduler.schedulers.background import BackgroundScheduler
-    from apscheduler.triggers.interval import IntervalTrigger
-
-    if publisher is None:
-        from handlers.digests import SlackPublisher
-
-        publisher = SlackPublisher(client)
-    runner = DigestRunner(services, publisher)
-    runner.register()
-    scheduler = BackgroundScheduler(
-        timezone=dt.timezone.utc,
-        # A job late because the process was busy or asleep runs once, however late.
-        job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
-    )
-    for i, (schedule, trigger) in enumerate(runner.triggers):
-        scheduler.add_job(runner.run_schedule, trigger, args=[schedule], id=f"digest-{i}",
-                          name=f"digest {schedule.channel} ({schedule.cron} {schedule.timezone})")
-    # The first sweep runs at once: it posts a digest missed while the bot was down.
-    scheduler.add_job(runner.tick, IntervalTrigger(seconds=sweep_seconds), id="digest-sweep",
-                      name="digest sweep", next_run_time=dt.datetime.now(dt.timezone.utc))
-    scheduler.start()
-    log.info("digest scheduler started: %d schedule(s), instance %s", len(runner.triggers), runner.instance)
-    return SchedulerHandle(scheduler, runner)
-
-
-def describe_schedules(schedules: Sequence[DigestSchedule], audience: Audience) -> list[DigestSchedule]:
-    """The schedules that deliver to `audience` (its channel, or `dm` for a user)."""
-    wanted = DM_SCHEDULE if audience.is_user else audience.id
-    return [s for s in schedules if s.channel == wanted]

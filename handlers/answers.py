@@ -1,0 +1,45 @@
+"""The subcommands that ask the corpus: target, lead-unit, unit, search, docs, and help."""
+from __future__ import annotations
+
+from bot.model import Answer, Intent, Query
+from handlers import blocks
+from handlers import strings as s
+from handlers.context import PolicyContext, Reply
+from handlers.table import CommandTable
+
+
+def render_for(answer: Answer, surface: str) -> dict:
+    """Render an answer as it should look on `surface`.
+
+    Slash command replies are ephemeral: they repeat the query and offer sharing.
+    DM and mention replies are threaded under the visible question, so they do neither.
+    """
+    ephemeral = surface == "command"
+    return blocks.render_answer(answer, echo=ephemeral, share=ephemeral, prefix=s.COMMAND if ephemeral else "")
+
+
+def answer_query(query: Query, ctx: PolicyContext) -> Reply:
+    """Search the corpus for a target, lead-unit, unit or search query."""
+    answer = ctx.services.engine.answer(query, limit=ctx.services.settings.default_limit)
+    return Reply(render_for(answer, ctx.surface), query.intent, len(answer.hits) if answer.matched else 0)
+
+
+def answer_docs(query: Query, ctx: PolicyContext) -> Reply:
+    """List the indexed documents (those the query's filters leave)."""
+    documents = ctx.services.engine.documents_matching(query.filters)
+    message = blocks.render_docs(documents, query=query, echo=ctx.surface == "command", prefix=ctx.prefix)
+    return Reply(message, Intent.DOCS, len(documents))
+
+
+def register(table: CommandTable) -> None:
+    """Add the corpus subcommands and help to the table, in the order help lists them."""
+    for intent in (Intent.TARGET, Intent.LEAD_UNIT, Intent.UNIT, Intent.SEARCH):
+        table.add(intent, answer_query)
+    table.add(Intent.DOCS, answer_docs)
+
+    def answer_help(query: Query, ctx: PolicyContext) -> Reply:
+        """Explain every subcommand of the table."""
+        return Reply(blocks.render_help(table, ctx.services.settings.vocabulary, prefix=ctx.prefix),
+                     Intent.HELP, 0)
+
+    table.add(Intent.HELP, answer_help)

@@ -1,0 +1,52 @@
+"""Post a digest to Slack: the first message in the channel (or DM), the rest in its thread."""
+from __future__ import annotations
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot.digest import Digest
+from bot.digest_runner import Delivery, DeliveryError
+from bot.store import Audience
+from handlers.digest_blocks import render_digest
+
+
+class SlackPublisher:
+    """The `Publisher` of `bot.digest_runner`, over chat.postMessage.
+
+    The WebClient's RateLimitErrorRetryHandler waits out `429 Retry-After` and retries; a
+    refusal that remains becomes a DeliveryError, which the runner records and retries.
+    """
+
+    def __init__(self, client: WebClient):
+        self.client = client
+
+    def publish(self, digest: Digest) -> Delivery:
+        messages = render_digest(digest)
+        # For a user, chat.postMessage to the user id posts in the bot's DM with them.
+        try:
+            head = self.client.chat_postMessage(channel=digest.audience.id, unfurl_links=False, unfurl_media=False,
+                                                **messages[0])
+        except SlackApiError as exc:
+            raise _delivery_error(exc, digest.audience) from exc
+        channel, ts = head.get("channel") or digest.audience.id, head.get("ts")
+        errors = []
+        posted = 1
+        for n, message in enumerate(messages[1:], start=2):
+            try:
+                self.client.chat_postMessage(channel=channel, thread_ts=ts, unfurl_links=False, unfurl_media=False,
+                                             **message)
+                posted += 1
+            except SlackApiError as exc:
+                errors.append(f"part {n}/{len(messages)} refused: {exc.response.get('error')}")
+                break
+        return Delivery(ts, posted, tuple(errors))
+
+
+def _delivery_error(exc: SlackApiError, audience: Audience) -> DeliveryError:
+    response = exc.response
+    retry_after = None
+    if response.status_code == 429:
+        value = (response.headers or {}).get("Retry-After") or (response.headers or {}).get("retry-after")
+        retry_after = float(value) if value and str(value).isdigit() else None
+    return DeliveryError(f"Slack refused chat.postMessage to {audience.id}: {response.get('error')} "
+                         f"(HTTP {response.status_code})", retry_after=retry_after)
