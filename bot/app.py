@@ -159,9 +159,7 @@ def build_services(settings: Settings, *, progress=None) -> Services:
     from bot.store import open_store
 
     engine = PolicyEngine.from_settings(settings, progress=progress)
-    engine.warm()
-    for problem in engine.load_errors:
-        log.warning("skipped corpus file: %s", problem)
+    engine.warm()  # the engine has logged each skipped corpus file with its reason
     return Services(settings=settings, engine=engine, store=open_store(settings),
                     clock=lambda: dt.datetime.now(dt.timezone.utc))
 

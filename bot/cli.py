@@ -174,7 +174,6 @@ def main(argv: list[str] | None = None, out: TextIO | None = None) -> int:
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
     if not args.verbose:
-        logging.getLogger("bot.corpus.reader").setLevel(logging.ERROR)
         logging.getLogger("alembic").setLevel(logging.WARNING)  # one line per migration step otherwise
     try:
         settings = load_settings(args.config, corpus_override=args.corpus)
