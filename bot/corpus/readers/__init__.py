@@ -14,7 +14,7 @@ from typing import Any
 from bot.errors import DocumentError
 
 # File suffix -> module of this package that reads it.
-READER_MODULES = {".pdf": "pdf", ".docx": "docx", ".html": "html", ".htm": "html", ".ofd": "ofd"}
+READER_MODULES = {".pdf": "pdf", ".docx": "word", ".html": "web", ".htm": "web", ".ofd": "ofd"}
 
 
 @dataclass(frozen=True)

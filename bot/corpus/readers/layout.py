@@ -265,17 +265,9 @@ def _cell_text(glyphs: list[Glyph], size: float) -> str:
 def _ruled_tables(glyphs: list[Glyph], rules: list[tuple[float, float, float, float]]
                   ) -> tuple[list[Line], list[Glyph]]:
     """Read tables drawn with rules cell by cell; return their rows and the glyphs left over."""
-    horizontal = [r for r in rules if r[3] - r[1] <= 3 and r[2] - r[0] > 10]
-    vertical = [r for r in rules if r[2] - r[0] <= 3 and r[3] - r[1] > 5]
-    if len(horizontal) < 2 or len(vertical) < 2:
-        return [], glyphs
     rows_out: list[Line] = []
     used: set[int] = set()
-    for box in _rule_groups(horizontal + vertical):
-        xs = _distinct(sorted((r[0] + r[2]) / 2 for r in vertical if _inside(r, box)))
-        ys = _distinct(sorted((r[1] + r[3]) / 2 for r in horizontal if _inside(r, box)))
-        if len(xs) < 2 or len(ys) < 2:
-            continue
+    for xs, ys in table_grids(rules):
         cells: dict[tuple[int, int], list[Glyph]] = {}
         for i, g in enumerate(glyphs):
             cx, cy = (g.x0 + g.x1) / 2, (g.top + g.bottom) / 2
@@ -291,6 +283,22 @@ def _ruled_tables(glyphs: list[Glyph], rules: list[tuple[float, float, float, fl
                 rows_out.append(Line(xs[0], ys[row], xs[-1], ys[row + 1], size,
                                      [t or "—" for t in texts], "full", table=len(texts) >= 2))
     return rows_out, [g for i, g in enumerate(glyphs) if i not in used]
+
+
+def table_grids(rules: list[tuple[float, float, float, float]], thin: float = 3
+                ) -> list[tuple[list[float], list[float]]]:
+    """The column and row boundaries of each ruled table: rules that touch make one table."""
+    horizontal = [r for r in rules if r[3] - r[1] <= thin and r[2] - r[0] > 10]
+    vertical = [r for r in rules if r[2] - r[0] <= thin and r[3] - r[1] > 5]
+    if len(horizontal) < 2 or len(vertical) < 2:
+        return []
+    grids = []
+    for box in _rule_groups(horizontal + vertical):
+        xs = _distinct(sorted((r[0] + r[2]) / 2 for r in vertical if _inside(r, box)))
+        ys = _distinct(sorted((r[1] + r[3]) / 2 for r in horizontal if _inside(r, box)))
+        if len(xs) >= 2 and len(ys) >= 2:
+            grids.append((xs, ys))
+    return grids
 
 
 def _cell_block_text(glyphs: list[Glyph]) -> str:

@@ -73,7 +73,7 @@ def _text_layer(page) -> Page | None:
         textpage.close()
     rules = []
     for obj in page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_PATH], max_depth=2):
-        left, bottom, right, top = obj.get_pos()
+        left, bottom, right, top = obj.get_bounds()
         if min(right - left, top - bottom) <= 3:  # a rule, not a filled shape
             rules.append((left, height - top, right, height - bottom))
     return Page(width, height, glyphs, rules)
@@ -92,9 +92,10 @@ def _read_scans(pdf, scanned: list[int], pages: list[Page], name: str, notes: li
     scale = OCR_DPI / 72
     for number in scanned:
         image = pdf[number - 1].render(scale=scale).to_pil()
-        glyphs = [Glyph(g.text, g.x0 / scale, g.top / scale, g.x1 / scale, g.bottom / scale)
-                  for g in ocr.read_image(image)]
-        pages[number - 1] = Page(pages[number - 1].width, pages[number - 1].height, glyphs)
+        words, rules = ocr.read_image(image)
+        glyphs = [Glyph(g.text, g.x0 / scale, g.top / scale, g.x1 / scale, g.bottom / scale) for g in words]
+        rules = [(x0 / scale, top / scale, x1 / scale, bottom / scale) for x0, top, x1, bottom in rules]
+        pages[number - 1] = Page(pages[number - 1].width, pages[number - 1].height, glyphs, rules)
     notes.append(f"page(s) {_ranges(scanned)} read by OCR (scanned, no text layer)")
 
 
