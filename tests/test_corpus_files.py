@@ -11,7 +11,7 @@ import sys
 import pytest
 
 from bot.cli import main
-from bot.corpus.reader import document_ids, list_corpus_files, load_corpus
+from bot.corpus.reader import corpus_stat, document_ids, list_corpus_files, load_corpus
 from tests.conftest import ROOT
 
 NOTICE = "关于做好科技人才工作的通知\n一、总体要求\n到2025年,新增科技人才1000人以上。\n二、保障措施\n加强组织领导。\n"
@@ -151,3 +151,17 @@ def test_an_unreadable_sidecar_skips_its_document_with_the_reason(tmp_path, monk
     load = load_corpus(tmp_path)
     assert load.documents == ()
     assert [(e.source, e.reason) for e in load.errors] == [("plan.yaml", "cannot read the sidecar (Permission denied)")]
+
+
+def test_corpus_stat_sees_sub_folders_and_sidecars_only(tmp_path):
+    write(tmp_path, "notice.txt", NOTICE)
+    before = corpus_stat(tmp_path)
+    write(tmp_path, "notes.bak", "editor backup")  # not a document: no change
+    write(tmp_path, ".notice.txt.123.tmp", "copy in progress")
+    assert corpus_stat(tmp_path) == before
+    write(tmp_path, "2023/plan.txt", PLAN)
+    after = corpus_stat(tmp_path)
+    assert [name for name, _, _ in after] == ["2023/plan.txt", "notice.txt"]
+    write(tmp_path, "notice.yaml", "region: 乐山市\n")
+    assert [name for name, _, _ in corpus_stat(tmp_path)] == ["2023/plan.txt", "notice.txt", "notice.yaml"]
+    assert corpus_stat(tmp_path / "gone") == ()

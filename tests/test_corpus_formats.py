@@ -87,6 +87,14 @@ def test_pdf_clause_across_a_page_break_knows_both_pages(texts):
     assert spanning and all(c.page_label == f"第{c.pages[0]}–{c.pages[-1]}页" for c in spanning)
 
 
+def test_pdf_in_two_columns_is_read_column_by_column(texts):
+    text, title_lines, expected = texts["zigong"]
+    data = make_pdf(blocks_of(text, title_lines), running_head="自贡市人民政府公报", columns=2)
+    doc = parse(data, "zigong-gazette.pdf")
+    assert_same_document(doc, expected)
+    assert doc.page_count == len(page_texts(data)) and all(c.pages for c in doc.clauses)
+
+
 def test_docx_with_automatic_numbering(texts):
     for key, (text, title_lines, expected) in texts.items():
         data, labels = make_docx(blocks_of(text, title_lines), title="未命名模板",

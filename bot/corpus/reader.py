@@ -79,6 +79,26 @@ def corpus_key_parts(folder: Path) -> Iterator[bytes]:
                 yield f"unreadable {exc.errno}".encode()
 
 
+def corpus_stat(folder: Path) -> tuple[tuple[str, int, int], ...]:
+    """Name, size and modification time of every document and sidecar: cheap to poll for changes.
+
+    For a watcher: unlike a scan of the top folder only, it sees sub-folders and ignores
+    files that are not documents (editor backups, the `.tmp` of a copy in progress).
+    """
+    out = []
+    try:
+        for path in list_corpus_files(folder):
+            for part in (path, *(path.with_suffix(s) for s in SIDECAR_SUFFIXES)):
+                try:
+                    st = part.stat()
+                except OSError:
+                    continue
+                out.append((part.relative_to(folder).as_posix(), st.st_size, st.st_mtime_ns))
+    except ConfigError:  # the folder is gone: that is a state too
+        return ()
+    return tuple(out)
+
+
 def _unlistable(exc: OSError) -> None:
     log.warning("skipped folder %s: cannot list it (%s)", exc.filename, exc.strerror)
 

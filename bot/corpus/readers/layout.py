@@ -21,7 +21,9 @@ _PAGE_NUMBER_RE = re.compile(
 _ITEM_START_RE = re.compile(r"^(第[一二三四五六七八九十百零〇\d]+[章条部分节]|[一二三四五六七八九十]+、|[((][一二三四五六七八九十\d]+[))]"
                             r"|\d{1,3}[.、](?!\d)|[①-⑳]|附件)")
 _SENTENCE_END = "。;;!!??::"
-HEADER_BAND = 0.1  # share of the page height at the top and bottom where running heads live
+_NO_BREAK = "“‘\"'(([《〈.%%,，。、;；:：)）]》〉”’"  # marks a line break may not separate from their neighbour
+HEADER_BAND = 0.1  # share of the page height at the top and bottom where running heads may be
+FURNITURE_BAND = 0.06  # nearer the edge than any type area: set across the page whatever the columns
 CELL_GAP = 1.5  # a gap this many character sizes wide separates table cells (or columns)
 
 
@@ -60,6 +62,7 @@ class Line:
     cells: list[str]
     region: str = "full"  # full | left | right: which column
     table: bool = False
+    lead: float = 0.0  # width of the line's first unbreakable run (`2025年`, `“5G”`): what could not fit above
 
     @property
     def text(self) -> str:
@@ -74,12 +77,14 @@ def lay_out(pages: list[Page]) -> tuple[str, tuple[int, ...]]:
     base = 0  # offset of the last paragraph in the joined text
     starts: list[int] = []
     previous: Line | None = None
-    margins = _margins([line for lines in page_lines for line in lines])  # one type area for the document
+    every = [line for lines in page_lines for line in lines]
+    margins = _margins(every)  # one type area for the document
+    body_size = statistics.median([ln.size for ln in every if not ln.table] or [10.0])
     for lines in page_lines:
         starts.append(base + len(paragraphs[-1]) if paragraphs else 0)
         for i, line in enumerate(lines):
             gap = line.top - lines[i - 1].bottom if i else None
-            if previous is not None and not _starts_paragraph(previous, line, margins, gap):
+            if previous is not None and not _starts_paragraph(previous, line, margins, gap, body_size):
                 joiner = _joiner(paragraphs[-1], line.text)
                 if i == 0:
                     starts[-1] = base + len(paragraphs[-1]) + len(joiner)
@@ -101,18 +106,19 @@ def _joiner(before: str, after: str) -> str:
     return ""
 
 
-def _starts_paragraph(prev: Line, line: Line, margins: dict[str, tuple[float, float]], gap: float | None) -> bool:
+def _starts_paragraph(prev: Line, line: Line, margins: dict[str, tuple[float, float]], gap: float | None,
+                      body_size: float) -> bool:
     if line.table or prev.table:
         return True
     left, right = margins.get(line.region, margins["full"])
     size = line.size
-    if abs(line.size - prev.size) > 0.15 * max(line.size, prev.size):
-        return True  # a title in a larger font, a note in a smaller one
+    if abs(line.size - prev.size) > 0.15 * max(line.size, prev.size) or line.size > 1.15 * body_size:
+        return True  # a title in a larger font (its lines stand alone: the title parser joins them), a note
     if line.x0 > left + 0.8 * size:
         return True  # indented (首行缩进) or centred
     prev_left, prev_right = margins.get(prev.region, margins["full"])
-    if prev.x1 < prev_right - 1.5 * prev.size:
-        return True  # the line before stopped short: its paragraph ended there
+    if prev.x1 < prev_right - max(1.5 * prev.size, line.lead + 0.5 * prev.size):
+        return True  # the line before stopped short, and not for want of room for this line's first word
     if gap is not None and gap > 1.2 * size:
         return True  # blank space between paragraphs
     if prev.text and prev.text[-1] in _SENTENCE_END and _ITEM_START_RE.match(line.text):
@@ -147,16 +153,20 @@ def _quantile(values: list[float], q: float) -> float:
 def _page_lines(page: Page) -> list[Line]:
     glyphs = [g for g in page.glyphs if g.text.strip() and g.x1 >= g.x0]
     table_lines, glyphs = _ruled_tables(glyphs, page.rules)
-    gutter = _gutter(glyphs, page.width)
+    body = [g for g in glyphs if FURNITURE_BAND * page.height < g.top and g.bottom < (1 - FURNITURE_BAND) * page.height]
+    gutter = _gutter(body, page.width)
     if gutter is None:
         lines = _group_lines(glyphs, "full")
     else:
-        crossing = [g for g in glyphs if g.x0 < gutter[1] and g.x1 > gutter[0]]
+        middle = (gutter[0] + gutter[1]) / 2  # lines of the left column may reach into the strip, not across it
+        # Running heads and page numbers are set across the page, whatever the columns below them.
+        inside = set(body)
+        crossing = [g for g in glyphs if g.x0 < middle < g.x1 or g not in inside]
         bands = _merge_bands([(g.top, g.bottom) for g in crossing])
         in_band = [g for g in glyphs if _in_bands(g, bands)]
         rest = [g for g in glyphs if not _in_bands(g, bands)]
-        lines = (_group_lines(in_band, "full") + _group_lines([g for g in rest if g.x1 <= gutter[1]], "left")
-                 + _group_lines([g for g in rest if g.x1 > gutter[1]], "right"))
+        lines = (_group_lines(in_band, "full") + _group_lines([g for g in rest if g.x1 <= middle], "left")
+                 + _group_lines([g for g in rest if g.x1 > middle], "right"))
     lines += table_lines
     return _reading_order(lines)
 
@@ -207,7 +217,7 @@ def _gutter(glyphs: list[Glyph], width: float) -> tuple[float, float] | None:
     best: tuple[int, int] | None = None
     start = None
     for x in range(lo + int(0.3 * span), lo + int(0.7 * span) + 1):
-        empty = bins[x] <= 0.02 * peak
+        empty = bins[x] <= 0.1 * peak  # a title set across both columns crosses the gutter on a line or two
         if empty and start is None:
             start = x
         if (not empty or x == lo + int(0.7 * span)) and start is not None:
@@ -247,8 +257,11 @@ def _make_line(glyphs: list[Glyph], region: str) -> Line:
         else:
             cells[-1].append(g)
     texts = [_cell_text(cell, size) for cell in cells]
+    k = 0
+    while k + 1 < len(glyphs) and (glyphs[k].text.isascii() and glyphs[k].text.isalnum() or glyphs[k].text in _NO_BREAK):
+        k += 1  # a number or Latin word is not broken; nor is a closing mark parted from what it closes
     return Line(glyphs[0].x0, min(g.top for g in glyphs), max(g.x1 for g in glyphs), max(g.bottom for g in glyphs),
-                size, texts, region, table=len(texts) >= 3)
+                size, texts, region, table=len(texts) >= 3, lead=glyphs[k].x1 - glyphs[0].x0)
 
 
 def _cell_text(glyphs: list[Glyph], size: float) -> str:
