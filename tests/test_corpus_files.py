@@ -116,7 +116,8 @@ def test_check_and_ask_show_one_warning_line_per_skipped_file(tmp_path):
         assert "Traceback" not in proc.stderr and "INFO" not in proc.stderr
 
 
-@pytest.mark.parametrize("command", [["check"], ["ask", "人才"], ["docs"], ["index"]])
+@pytest.mark.parametrize("command", [["check"], ["ask", "人才"], ["docs"], ["index"],
+                                     ["digest", "--dry-run", "--channel", "C0DIGEST"]])
 def test_an_unreadable_file_is_skipped_by_every_command(tmp_path, unreadable, caplog, command):
     corpus = tmp_path / "corpus"
     write(corpus, "good.txt", NOTICE)

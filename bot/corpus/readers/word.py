@@ -20,6 +20,7 @@ from docx.oxml.ns import qn
 from bot.corpus.readers import Extracted
 from bot.errors import DocumentError
 
+MAX_UNPACKED_BYTES = 512 * 1024 * 1024  # text, styles and images of the longest plans stay far below
 _CN = "零一二三四五六七八九"
 _LEGAL = "零壹贰叁肆伍陆柒捌玖"
 _TIANGAN = "甲乙丙丁戊己庚辛壬癸"
@@ -29,6 +30,7 @@ _CIRCLED = "①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳"
 
 def read(data: bytes, name: str) -> Extracted:
     """Extract a Word document's text with its automatic numbering, tables and core properties."""
+    _check_unpacked_size(data, name)
     try:
         document = docx.Document(io.BytesIO(data))
     except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError) as exc:
@@ -55,6 +57,17 @@ def read(data: bytes, name: str) -> Extracted:
         raise DocumentError(name, "no text found in the Word file")
     starts = tuple(sorted({0, *(min(p, max(len(text) - 1, 0)) for p in page_starts)})) if page_starts else ()
     return Extracted(text=text, hints=_core_hints(document), page_starts=starts)
+
+
+def _check_unpacked_size(data: bytes, name: str) -> None:
+    """Refuse a file that would unpack to more than any real document (a zip bomb) before python-docx reads it all."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            unpacked = sum(member.file_size for member in archive.infolist())
+    except zipfile.BadZipFile:
+        raise DocumentError(name, "not a readable Word .docx file (not a zip archive)") from None
+    if unpacked > MAX_UNPACKED_BYTES:
+        raise DocumentError(name, f"not a readable Word .docx file (it unpacks to {unpacked:,} bytes)")
 
 
 def _paragraph_text(p) -> tuple[str, list[int]]:
