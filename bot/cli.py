@@ -1,11 +1,13 @@
-"""`policybot` commands: ask, docs, check, serve, digest, feedback, index."""
+"""`policybot` commands: ask, docs, check, serve, digest, feedback, index, add."""
 from __future__ import annotations
 
 import argparse
 import json
 import logging
+import re
 import sys
 import time
+from pathlib import Path
 from typing import Callable, TextIO
 
 from bot.errors import ConfigError, PolicybotError
@@ -173,6 +175,51 @@ def cmd_feedback(args, settings: Settings, out: TextIO) -> int:
     return 0
 
 
+def cmd_add(args, settings: Settings, out: TextIO) -> int:
+    """Add files or fetched pages to the corpus folder and the shared database; exit 1 if one was refused."""
+    from bot.corpus.fetch import FetchError, FetchLimits
+    from bot.corpus.library import AddError, CorpusLibrary
+    from bot.app import open_store
+
+    limits = FetchLimits(max_bytes=int(args.max_mb * 1024 * 1024), timeout=args.timeout)
+    store = open_store(settings)
+    library = CorpusLibrary(settings.corpus_dir, store)
+    failed = 0
+    try:
+        for item in args.items:
+            try:
+                if re.match(r"^[A-Za-z][A-Za-z0-9+.-]*://", item):
+                    result = library.add_url(item, limits=limits)
+                else:
+                    result = library.add(_read_input(item), Path(item).name)
+            except (AddError, FetchError) as exc:
+                failed += 1
+                out.write(f"{item}: NOT ADDED · {exc}\n")
+                continue
+            doc = result.document
+            out.write(f"{result.name}: {result.status} as {doc.id} · {doc.clause_count} clauses · "
+                      f"{doc.target_count} targets · {doc.task_count} tasks · title 《{doc.title}》 · "
+                      f"region {doc.region or '?'} · date {doc.date or '?'}"
+                      + (f" · {doc.page_count} page{'s' if doc.page_count > 1 else ''}" if doc.page_count else "")
+                      + (f" · from {doc.source_url}" if doc.source_url else "") + "\n")
+            for problem in doc.problems:
+                out.write(f"  - problem: {problem}\n")
+            for note in doc.notes:
+                out.write(f"  · {note}\n")
+    finally:
+        store.close()
+    return 1 if failed else 0
+
+
+def _read_input(item: str) -> bytes:
+    from bot.corpus.library import AddError
+
+    try:
+        return Path(item).read_bytes()
+    except OSError as exc:
+        raise AddError(f"cannot read the file ({exc.strerror})") from None
+
+
 def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--corpus", metavar="DIR", help="corpus folder (default: config, or $POLICYBOT_CORPUS)")
@@ -198,6 +245,12 @@ def build_parser() -> argparse.ArgumentParser:
     digest.add_argument("--channel", help="only this channel")
     digest.add_argument("--dry-run", action="store_true", help="print instead of posting")
     digest.set_defaults(func=cmd_digest)
+    add = sub.add_parser("add", parents=[common], help="add documents (files or http(s) addresses) to the corpus")
+    add.add_argument("items", nargs="+", metavar="FILE|URL",
+                     help="a .txt/.md/.pdf/.docx/.html/.ofd file, or the address of a page or file to fetch")
+    add.add_argument("--max-mb", type=float, default=50, help="refuse a download larger than this (default 50)")
+    add.add_argument("--timeout", type=float, default=60, help="give up a download after this many seconds")
+    add.set_defaults(func=cmd_add)
     feedback = sub.add_parser("feedback", parents=[common], help="list answers marked not helpful")
     feedback.add_argument("--since", metavar="YYYY-MM-DD")
     feedback.set_defaults(func=cmd_feedback)
@@ -210,7 +263,6 @@ def main(argv: list[str] | None = None, out: TextIO | None = None) -> int:
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
     if not args.verbose:
-        logging.getLogger("bot.corpus.reader").setLevel(logging.ERROR)
         logging.getLogger("alembic").setLevel(logging.WARNING)  # one line per migration step otherwise
     try:
         settings = load_settings(args.config, corpus_override=args.corpus)

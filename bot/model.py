@@ -79,10 +79,19 @@ class Clause:
     units_rule: str = "none"  # stated | first-listed | none
     targets: tuple[Target, ...] = ()
     is_goal_section: bool = False
+    pages: tuple[int, ...] = ()  # pages of the file the clause is printed on (PDF, OFD, scans); () for text
 
     @property
     def units(self) -> tuple[str, ...]:
         return self.lead_units + self.support_units
+
+    @property
+    def page_label(self) -> str:
+        """Return where the clause is printed, `第3页` or `第3–4页`; empty when the file has no pages."""
+        if not self.pages:
+            return ""
+        first, last = self.pages[0], self.pages[-1]
+        return f"第{first}页" if first == last else f"第{first}–{last}页"
 
     @property
     def text_key(self) -> str:
@@ -115,6 +124,8 @@ class Document:
     units_convention: str | None = None
     problems: tuple[str, ...] = ()  # what could not be parsed
     notes: tuple[str, ...] = ()  # what cleaning set aside (clutter, commentary, OCR repairs)
+    source_url: str | None = None  # where the file was published (a fetched page, an HTML canonical link)
+    page_count: int = 0  # pages of the file (PDF, OFD); 0 for formats without pages
 
 
 @dataclass(frozen=True)

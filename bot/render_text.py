@@ -39,7 +39,7 @@ def document_line(doc: Document) -> str:
 
 def render_hit(n: int, hit: Hit, ansi: bool) -> list[str]:
     c, d = hit.clause, hit.document
-    lines = [f"{n}. {c.ref}",
+    lines = [f"{n}. {c.ref}" + (f" {c.page_label}" if c.pages else ""),  # 第3页: where a PDF prints it
              f"   {d.region or strings.UNKNOWN_REGION} · {d.date.isoformat() if d.date else strings.UNKNOWN_DATE}"
              f" · {strings.SCORE} {hit.score:.2f}",
              f"   {mark(hit.excerpt, hit.marks, ansi)}"]

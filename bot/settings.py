@@ -30,6 +30,11 @@ def load_yaml_text(text: str, source: str) -> Any:
         raise ConfigError([f"{source}:{where} not valid YAML ({getattr(exc, 'problem', exc)})"]) from None
 
 
+def dump_yaml_text(data: dict[str, Any]) -> str:
+    """Write a mapping as YAML (a sidecar), keys in the given order, Chinese left readable."""
+    return yaml.safe_dump(data, allow_unicode=True, sort_keys=False, default_flow_style=False)
+
+
 def load_yaml_file(path: Path) -> Any:
     try:
         text = path.read_text(encoding="utf-8")

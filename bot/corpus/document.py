@@ -132,8 +132,11 @@ class _Builder:
 
 
 def parse_document(raw: str, *, doc_id: str, source: str, content_hash: str,
-                   meta: dict[str, Any] | None = None) -> ParsedDocument:
+                   meta: dict[str, Any] | None = None, hints: dict[str, str] | None = None) -> ParsedDocument:
     """Parse a document's text (front matter already removed) into a Document.
+
+    `meta` overrides what the text says; `hints` (title, issuer, date from a file's
+    properties) only fill what the text leaves open.
 
     Raises:
         DocumentError: when nothing usable is left after cleaning.
@@ -143,7 +146,8 @@ def parse_document(raw: str, *, doc_id: str, source: str, content_hash: str,
     if not cleaned.lines:
         raise DocumentError(source, "no text left after removing page clutter")
     lines = list(cleaned.lines)
-    head = parse_head(lines, cleaned.hints.get("title"))
+    hints = {**(hints or {}), **cleaned.hints}
+    head = parse_head(lines, hints.get("title"))
     body_lines = lines[head.body_start:]
     if head.first_line_rest is not None:
         body_lines = [head.first_line_rest] + body_lines[1:]
@@ -155,8 +159,8 @@ def parse_document(raw: str, *, doc_id: str, source: str, content_hash: str,
                           and not re.search(r"[,。]", line)), None)
 
     title = str(meta.get("title") or head.title or _fallback_title(body_lines, source))
-    issuer = meta.get("issuer") or head.issuer or sign_issuer or cleaned.hints.get("issuer")
-    date = _as_date(meta.get("date")) or head.date or sign_date or parse_date(cleaned.hints.get("date", ""))
+    issuer = meta.get("issuer") or head.issuer or sign_issuer or hints.get("issuer")
+    date = _as_date(meta.get("date")) or head.date or sign_date or parse_date(hints.get("date", ""))
     body = "\n".join(body_lines)
     region = meta.get("region") or region_of(issuer, title, body=body)
     kind = meta.get("kind") or kind_of(title)
