@@ -77,7 +77,7 @@ def unspace_letterspaced(line: str) -> str:
     """`環 境 運 輸 及 工 務 局`: a line set with a space after every character loses them all."""
     pairs = len(_CJK_SPACE_CJK.findall(line))
     cjk = sum(1 for ch in line if "\u4e00" <= ch <= "\u9fff")
-    if pairs < 4 or pairs < 0.5 * cjk:
+    if pairs < 3 or pairs < 0.5 * cjk:
         return line
     line = re.sub(r"(?<=[\u4e00-\u9fff\u3000-\u303f\uff00-\uffef,.;:()《》“”、。]) (?=\S)|(?<=\S) (?=[\u4e00-\u9fff,。;:、()《》“”])",
                   "", line)

@@ -97,7 +97,7 @@ class _Builder:
             return
         target_text = text if not heading or heading in text else f"{heading}。{text}"
         duties = None if units is not None else find_duties(text)
-        targets = extract_targets(target_text, goal, is_task=units is not None or duties is not None,
+        targets = extract_targets(target_text, goal, is_task=units is not None,
                                   horizon=inherited[0], due=inherited[1], regulation=self.regulation)
         if self.issued_year:  # a figure for a year before the document is a result, not a target
             targets = [t for t in targets if not (t.due and t.due.year < self.issued_year)]

@@ -15,7 +15,7 @@ from bot.corpus.text import split_sentences
 from bot.model import Duty
 
 LEAD, SUPPORT, RESPONSIBLE = "lead", "support", "responsible"
-_SUFFIXES = ("行政主管部门", "主管部门", "行政部门", "管理部门", "职能部门", "部门", "机关", "机构", "办事处", "管委会", "委员会",
+_SUFFIXES = ("行政主管部门", "主管部门", "行政部门", "管理部门", "职能部门", "部门", "机关", "机构", "办事处", "管委会", "委员会", "议会",
              "人民政府", "政府", "办公厅", "办公室", "工作局", "局", "委", "办", "厅", "部", "署", "院", "中心", "处", "分行",
              "支行", "总队", "支队", "大队", "站")
 _SUFFIX_RE = "|".join(sorted(map(re.escape, _SUFFIXES), key=len, reverse=True))
@@ -24,7 +24,7 @@ _GENERIC_TAIL = re.compile(r"(行政主管部门|主管部门|行政部门|管�
 _VERBS = [
     (re.compile(r"牵头(?!单位|部门|组建|建设|成立)"), LEAD),
     (re.compile(r"会同"), LEAD),
-    (re.compile(r"(?:具体|统一|分别|共同|主要)?负责(?![人同制])"), RESPONSIBLE),
+    (re.compile(r"(?:具体|统一|分别|共同|主要)?负责(?!人|同志|制(?!定|订))"), RESPONSIBLE),
     (re.compile(r"主管(?!部门|机关|单位|人员|领导|负责)"), RESPONSIBLE),
     (re.compile(r"配合|协助"), SUPPORT),
     (re.compile(r"(?:应当|要)?(?:按照|依据|依照|根据|按)(?:各自|其)?(?:的)?(?:法定)?职责(?:分工)?"), RESPONSIBLE),
@@ -78,9 +78,11 @@ def _units_in(phrase: str) -> list[str]:
     items = [p.strip() for p in re.split(r"、|,", phrase) if p.strip()]
     joined: list[str] = []
     for item in items:  # `A和B`: two units only when both halves are units
-        halves = re.split(r"和|及|与", item)
-        if len(halves) == 2 and all(looks_like_unit(h) for h in halves):
-            joined.extend(halves)
+        for joiner in ("和", "及", "与"):
+            halves = [re.sub(r"^(其|其所)?(辖下|属下|所属)的?", "", h) for h in item.split(joiner, 1)]
+            if len(halves) == 2 and all(looks_like_unit(h) for h in halves):
+                joined.extend(halves)
+                break
         else:
             joined.append(item)
     if joined and (tail := _GENERIC_TAIL.search(joined[-1])):
@@ -89,11 +91,14 @@ def _units_in(phrase: str) -> list[str]:
 
 
 def _subject(sentence: str, verb_start: int) -> str:
-    """The words before a duty verb, back to the last phrase boundary."""
+    """The words before a duty verb, back to the last phrase boundary; after `由`, the one who acts."""
     before = sentence[:verb_start]
     bounds = list(_BOUNDARY.finditer(before))
     start = bounds[-1].end() if bounds else 0
-    return before[start:]
+    subject = before[start:]
+    if "由" in subject:  # `X由辖下的Y协助`, `工作主要由Y负责`: Y acts
+        subject = subject[subject.rindex("由") + 1:]
+    return re.sub(r"^(其|其所)?(辖下|属下|所属)的?", "", subject)
 
 
 def _topic(sentence: str) -> str:
@@ -137,7 +142,7 @@ def find_duties(text: str) -> Duties | None:
             for m in pattern.finditer(sentence):
                 subject = _subject(sentence, m.start())
                 units = _units_in(subject)
-                if not units and not subject.strip() and topic and role == RESPONSIBLE:
+                if not units and topic and role == RESPONSIBLE and re.match(r"^\s*((在|就|对)[^,]*)?$", subject):
                     units = [topic]  # `运输署…,负责执行…`: the sentence's own subject
                 found += [(u, role) for u in units]
                 if m.group(0) == "会同":

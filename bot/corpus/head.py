@@ -29,6 +29,10 @@ _PREAMBLE_START = re.compile(r"(为(深入|进一步|全面|贯彻|认真|加快
 _HEADING_WORDS = re.compile(r"^(第[一二三四五六七八九十]+[章条]|[一二三四五六七八九十]+、|\([一二三四五六七八九十\d]+\)|\d+\s*[.、])")
 
 
+_PROMULGATION_RE = re.compile(r"^(?:中华)?(?:民国\s*\d{2,3}|(?:19|20)\d\d)\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日.{0,80}?"
+                              r"(?:公布|发布|施行|通过|修正|修订|印发)[^。]{0,20}$")
+
+
 @dataclass
 class Head:
     title: str | None = None
@@ -81,6 +85,12 @@ def parse_date(text: str) -> dt.date | None:
         return None
 
 
+def last_date(text: str) -> dt.date | None:
+    """The last date in an adoption note (`…通过 … 修正 … 修订`): the version in force."""
+    dates = [d for m in _DATE_RE.finditer(_cn_date(text)) if (d := parse_date(m.group(0)))]
+    return dates[-1] if dates else None
+
+
 def kind_of(title: str | None) -> str | None:
     if not title:
         return None
@@ -129,9 +139,14 @@ def parse_head(lines: list[str], title_hint: str | None = None) -> Head:
         line = lines[i]
         if m := _ADOPTION_RE.match(line):
             if not head.date:
-                head.date, head.date_source = parse_date(m.group("body")), "adoption note"
+                head.date, head.date_source = last_date(m.group("body")), "adoption note"
             i += 1
             break
+        if (m := _PROMULGATION_RE.match(line)) and (date := parse_date(m.group(0))):
+            # `中华民国106年11月29日台北市政府…令修正公布`: the version's date
+            head.date, head.date_source = head.date or date, head.date_source or "promulgation line"
+            i += 1
+            continue
         if _DOC_NUMBER_RE.fullmatch(line):
             head.doc_number = line
             i += 1
@@ -199,7 +214,7 @@ def _split_glued_title(lines: list[str], head: Head, title_hint: str | None) -> 
     while True:  # the adoption note and the document number between title and body
         if m := _LEADING_ADOPTION.match(rest):
             if not head.date:
-                head.date, head.date_source = parse_date(m.group("body")), "adoption note"
+                head.date, head.date_source = last_date(m.group("body")), "adoption note"
         elif m := _LEADING_DOC_NUMBER.match(rest):
             head.doc_number = head.doc_number or m.group(1)
         else:

@@ -69,7 +69,7 @@ _HORIZON_RES = [
 ]
 _CN_YEAR = re.compile(r"[〇零○O一二三四五六七八九]{4}(?=年)")
 # Words that make a phrase a goal without a figure, the most telling first.
-_GOAL_PRIORITY = ("倍增", "翻一番", "翻番", "高于", "超过", "显著提升", "大幅提升", "大幅提高", "大幅上升", "位居", "迈入",
+_GOAL_PRIORITY = ("倍增", "翻一番", "翻番", "高于", "超过", "显著提升", "显著提高", "大幅提升", "大幅提高", "大幅上升", "位居", "迈入",
                   "进入", "建成", "达到", "实现", "基本形成", "初步形成", "全面形成", "成为", "力争")
 _DOUBLING = re.compile(r"(?:实现)?(倍增|翻一番|翻两番|翻番)(?!计划|行动|工程|专项|战略|工作|方案|目标任务)")
 _DOUBLING_VALUE = {"倍增": 2.0, "翻一番": 2.0, "翻番": 2.0, "翻两番": 4.0}
@@ -170,6 +170,17 @@ def _clean_subject(phrase: str) -> str:
     return phrase.strip(" “”")
 
 
+_LEAD_IN_VERBS = re.compile(r".*(推进|推动|依托|通过|围绕|实施|加快|开展|加强|支持|鼓励|引导|促进|聚焦)")
+
+
+def _shorten(metric: str) -> str:
+    """A long phrase with no separator (`依托…推进…人才`): its subject follows the last lead-in verb."""
+    if len(metric) <= 16:
+        return metric
+    tail = _LEAD_IN_VERBS.sub("", metric)
+    return tail if len(tail) >= 2 else metric
+
+
 def _base(metric: str) -> str:
     """`高新技术产业产值年均增速` → `高新技术产业产值`: the quantity a rate is of."""
     return _RATE_SUFFIX.sub("", metric)
@@ -196,6 +207,11 @@ def _subject(before: str, after: str, unit: str, previous: str) -> _Subject:
     raw = before.rstrip()[:-1] if each else before
     phrase = _clean_subject(raw)
     following = _following_noun(after)
+    if re.search(r"每\s*$", raw):  # `至少应每二年…检讨`: a frequency of what follows
+        return _Subject(re.sub(r"(至少|应当|应|须|必须|每)+$", "", phrase) + following)
+    if raw.lstrip(" ,、").startswith(("距离", "距")):  # `距离信号灯15米以内`: a distance from the things named
+        return _Subject(phrase)
+    phrase = re.sub(r"^(须|应当|应|必须)", "", phrase)
     is_list = "、" in phrase or phrase.endswith("等")
     listed = re.sub(r"等$", "", phrase)
     if each and is_list:
@@ -228,7 +244,8 @@ def _is_threshold(after: str, unit: str) -> bool:
     rest = re.sub(r"^(及以上|以上|以下|以内|左右)", "", after)
     if rest.startswith("的"):
         return True
-    return unit.endswith("元") and rest != after and bool(rest) and "\u4e00" <= rest[0] <= "\u9fff"
+    bar = re.sub(r"^(及以上|以上|以下)", "", after)
+    return unit.endswith("元") and bar != after and bool(bar) and "\u4e00" <= bar[0] <= "\u9fff"
 
 
 @dataclass
@@ -270,10 +287,10 @@ def _figures(sentence: str, horizon: Horizon | None, context: _Context) -> list[
                 continue  # `7月15日`, `2022年内`: a date, not a duration
             if chinese and not comparator:
                 continue  # `一个桥头堡`, `十大工程`: Chinese numerals count only with a limit or an aim word
-            stated_year = local and local.year
+            ahead = local and re.search(r"^(到|至|力争|确保)|(底|末|前|内)$", local.text)
             if not (comparator or context.goal_section or context.is_task or _TARGET_VERBS.search(whole_before)
-                    or local and re.match(r"到|至|力争", local.text) or stated_year and horizon is not local):
-                continue  # a count in a report (`委员39人`), not something to reach
+                    or ahead):
+                continue  # a count in a report (`委员39人`, `二〇〇六年接获20248宗`), not something to reach
             subject = _subject(before, after, unit, previous)
             previous = subject.metric
             # What follows the figure up to the next separator is its own (`2个万亿级产业集群、`).
@@ -284,7 +301,7 @@ def _figures(sentence: str, horizon: Horizon | None, context: _Context) -> list[
                     sentence=sentence, metric=metric, value=value, unit=unit,
                     comparator=None if value_max is not None and comparator in (None, "力争") else comparator,
                     horizon=local.text if local else None, due=local.due if local else None,
-                    value_max=value_max, kind=_kind(comparator, segment, context),
+                    value_max=value_max, kind=_kind(comparator, sentence, context),
                     horizon_year=local.year if local else None, detail=subject.detail,
                 ))
         for m in _DOUBLING.finditer(segment):
@@ -293,7 +310,7 @@ def _figures(sentence: str, horizon: Horizon | None, context: _Context) -> list[
                 continue
             baseline = _BASELINE.search(whole_before)
             phrase = _BASELINE.sub("", whole_before) if baseline else whole_before
-            metric = _clean_subject(phrase)
+            metric = _shorten(_clean_subject(phrase))
             targets.append(Target(
                 sentence=sentence, metric=metric or previous, value=_DOUBLING_VALUE[m.group(1)], unit="倍",
                 comparator=m.group(1), horizon=horizon.text if horizon else None,
