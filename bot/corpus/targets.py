@@ -188,6 +188,7 @@ def _base(metric: str) -> str:
 
 def _following_noun(after: str) -> str:
     following = re.split(r"[,、。;:(和及]", after)[0]
+    following = re.sub(r"(全面|基本|初步)?(建成|完成|实现|投用|运行|落地)$", "", following)
     following = re.sub(rf"^({'|'.join(_SUFFIX_COMPARATORS)})", "", following).strip(" “”")
     if following.startswith("的"):
         following = following[1:]
@@ -219,6 +220,8 @@ def _subject(before: str, after: str, unit: str, previous: str) -> _Subject:
         return _Subject(listed, detail=listed, items=items)
     if following and is_list:
         return _Subject(following, detail=listed)
+    if following and re.fullmatch(r"(全市|全省|全区|全县|全国)?(首批|第一批|累计|共|共计)?", phrase):
+        return _Subject(following)  # `全市首批100个示范社区`: the noun after is what is counted
     if following and (not phrase or _VERB_END.search(phrase)):
         prefix = _VERB_END.sub("", phrase) if not re.fullmatch(r"(新增|新建)", phrase) else phrase
         return _Subject(f"{prefix}{following}" if prefix and not _VERB_END.fullmatch(phrase) else following)
@@ -242,7 +245,7 @@ def _segments(sentence: str) -> list[tuple[int, str]]:
 def _is_threshold(after: str, unit: str) -> bool:
     """`10万元以上的项目`, `超过1亿元的企业`, `10万元以上研发项目库`: a bar to qualify, not an aim."""
     rest = re.sub(r"^(及以上|以上|以下|以内|左右)", "", after)
-    if rest.startswith("的"):
+    if rest.startswith("的") and not rest.startswith(("的标准", "的要求", "的原则", "的目标")):
         return True
     bar = re.sub(r"^(及以上|以上|以下)", "", after)
     return unit.endswith("元") and bar != after and bool(bar) and "\u4e00" <= bar[0] <= "\u9fff"
