@@ -75,6 +75,8 @@ def fold_compatibility(text: str) -> tuple[str, int]:
 
 def unspace_letterspaced(line: str) -> str:
     """`環 境 運 輸 及 工 務 局`: a line set with a space after every character loses them all."""
+    if line.count(" ") < 3:
+        return line
     pairs = len(_CJK_SPACE_CJK.findall(line))
     cjk = sum(1 for ch in line if "\u4e00" <= ch <= "\u9fff")
     if pairs < 3 or pairs < 0.5 * cjk:

@@ -363,7 +363,12 @@ def tables_as_items(lines: list[str]) -> list[str]:
 
 def _build_part(builder: _Builder, lines: list[str], *, keys: list[str], labels: list, path: list[str]) -> None:
     """Emit the clauses of the main text or of one appendix."""
-    outline = parse_outline("\n".join(tables_as_items(lines)))
+    lines = tables_as_items(lines)
+    if any(" " in line for line in lines):  # after the tables: their cells are separated by spaces
+        lines, closed = close_ocr_spaces(lines)
+        if closed:
+            builder.notes.append(f"{closed} space(s) inside words removed (OCR)")
+    outline = parse_outline("\n".join(lines))
     builder.problems.extend(f"numbering out of sequence, read as text: {line}…" for line in outline.rejected)
     if outline.numbered:
         if outline.preamble:

@@ -39,6 +39,7 @@ _TRAILING_WORDS = re.compile(r"(应当|应|要|须|必须|具体|主要|统一|�
                              r"主管|是|为|也|均|都|等)+$")
 _ALIAS = re.compile(r"\((?:以下简称|下称|简称)[“\"]?([^()“”\"]{2,20})[”\"]?\)")
 _BOUNDARY = re.compile(r"[,;:。!?]")
+_ANY_DUTY = re.compile(r"牵头|会同|负责|主管|配合|协助|职责|责任主体|主管单位")
 
 
 @dataclass(frozen=True)
@@ -121,6 +122,8 @@ def _objects(text: str) -> list[str]:
 
 def find_duties(text: str) -> Duties | None:
     """Read the duty sentences of a clause's text; None when it states no duty."""
+    if not _ANY_DUTY.search(text):
+        return None
     duties: list[Duty] = []
     aliases: list[tuple[str, str]] = []
     for sentence in split_sentences(text):

@@ -98,6 +98,8 @@ def _western_years(text: str) -> str:
 
 def find_horizon(text: str) -> Horizon | None:
     """Return the first time horizon in `text`; a baseline (`较“十三五”末`) is never one."""
+    if "年" not in text and "五" not in text:
+        return None
     text = _western_years(text)
     best: tuple[int, Horizon] | None = None
     for pattern in _HORIZON_RES:
