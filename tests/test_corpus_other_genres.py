@@ -211,3 +211,24 @@ def test_slack_fields_show_a_prose_duty_as_responsible_with_its_sentence():
     assert fields[1].startswith("_原文 From the text:_ 上海市城市交通管理局(以下简称市交通局)")
     limit, = _clause(_doc("untitled-traffic-regulation-traditional.txt"), "第五条").targets
     assert target_fields([limit])[0].endswith("· 标准 standard")
+
+
+def test_a_district_proposal_with_chinese_numeral_years():
+    doc = _doc("wenzhou-lucheng-district-proposal.txt")
+    assert doc.region == "温州市鹿城区" and doc.issuer == "中共温州市鹿城区委" and doc.kind == "建议"
+    doubling, = [t for c in doc.clauses for t in c.targets]  # 2020's 1200亿元 is a result, not a target
+    assert (doubling.metric, doubling.value, doubling.unit, doubling.horizon_year) == ("全区生产总值", 2.0, "倍", 2035)
+
+
+def test_a_state_council_opinion_is_nationwide():
+    doc = _doc("state-council-inner-mongolia-opinion.txt")
+    assert doc.title == "国务院关于推动内蒙古高质量发展奋力书写中国式现代化新篇章的意见"
+    assert (doc.issuer, doc.region, doc.kind, doc.doc_number) == ("国务院", "全国", "意见", "国发〔2023〕16号")
+
+
+def test_a_covering_notice_run_into_its_body():
+    doc = _doc("chengdu-glued-covering-notice.txt")
+    assert doc.title == "成都市城市社区嵌入式服务设施建设工程实施方案" and doc.title_source == "covering notice"
+    assert doc.issuer.startswith("成都市发展和改革委员会") and doc.region == "成都市" and len(doc.title) < 40
+    targets = [(t.value, t.unit, t.horizon_year) for c in doc.clauses for t in c.targets]
+    assert targets == [(100.0, "个", 2025), (50.0, "%", 2027)]

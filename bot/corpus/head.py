@@ -10,14 +10,14 @@ from bot.corpus.places import NATIONWIDE, count_places, is_central, place_in, sp
 from bot.corpus.text import cn_number, cn_to_int
 
 KINDS = ("自治条例", "实施细则", "管理办法", "实施办法", "暂行办法", "施政报告", "工作报告", "实施意见", "指导意见", "行动计划", "行动方案", "实施方案", "工作方案", "决定", "意见", "公报", "方案", "计划",
-         "办法", "通知", "规划", "纲要", "若干措施", "措施", "细则", "条例", "规定", "决议", "报告", "通告", "批复", "函")
+         "办法", "通知", "规划", "纲要", "若干措施", "措施", "细则", "条例", "规定", "决议", "报告", "通告", "批复", "建议", "要点", "函")
 # A kind ends the title, before an optional note such as (试行), (征求意见稿) or (2021—2025年).
 _KIND_RE = re.compile(rf"({'|'.join(KINDS)})(\([^()]{{1,20}}\))?$")
 _DATE_RE = re.compile(r"(20\d\d|19\d\d)\s*[年.\-/]\s*(\d{1,2})\s*[月.\-/]\s*(\d{1,2})\s*日?")
 _ADOPTION_RE = re.compile(r"^\((?P<body>[^()]*?(?:20|19)\d\d年\d{1,2}月\d{1,2}日[^()]*?(?:通过|印发|发布|施行|批准)[^()]*)\)$")
 _DOC_NUMBER_RE = re.compile(r"[\u4e00-\u9fff]{1,8}[〔\[(]\d{4}[〕\])]\s*\d+\s*号")
 _ORG_END = r"(?:市委|省委|县委|区委|州委|人民政府|政府|办公厅|办公室|委员会|管委会|局|厅|委|部)"
-_ISSUER_PREFIX_RE = re.compile(rf"^(?P<issuer>[\u4e00-\u9fff ]{{2,40}}?{_ORG_END})\s*关于")
+_ISSUER_PREFIX_RE = re.compile(rf"^(?P<issuer>[\u4e00-\u9fff ]{{2,40}}?{_ORG_END}|国务院)\s*关于")
 _PARTY_COMMITTEE_RE = re.compile(r"^(中共[\u4e00-\u9fff]{2,8}?[省市县区州]委)")
 # A region not in the gazetteer still counts when it stands alone before its government (`某某市人民政府`).
 _REGION_RE = re.compile(r"(?:^|(?<=中共)|(?<=[\s《“,:]))([\u4e00-\u9fff]{2,6}?(?:自治州|市|州|盟|省))"
@@ -196,7 +196,9 @@ def _all_share_suffix(candidates: list[str]) -> bool:
 _GREETING = r"各[\u4e00-\u9fff、()]{1,30}[::,]"
 _BODY_START = (rf"\s|\(|〔|[\u4e00-\u9fff]{{1,8}}[〔\[]\d{{4}}[〕\]]|{_GREETING}|第[一二三四五六七八九十]+[章条]|一、|"
                rf"{_PREAMBLE_START.pattern}")
-_GLUED_TITLE_RE = re.compile(rf"^(.{{4,60}}?(?:{'|'.join(KINDS)})(?:\([^()]{{1,20}}\))?)(?={_BODY_START})")
+# A title runs at most 60 characters; a covering notice's (several issuers, then 关于印发…) up to 140.
+_GLUED_TITLE_RE = re.compile(rf"^(.{{4,60}}?(?:{'|'.join(KINDS)})(?:\([^()]{{1,20}}\))?|"
+                             rf"[^。,;]{{4,100}}?关于[^。,;]{{4,60}}?的(?:通知|通告|决定))(?={_BODY_START})")
 _LEADING_ADOPTION = re.compile(r"^\s*\((?P<body>[^()]*?(?:20|19)\d\d年\d{1,2}月\d{1,2}日[^()]*)\)\s*")
 _LEADING_DOC_NUMBER = re.compile(rf"^\s*({_DOC_NUMBER_RE.pattern})\s*")
 

@@ -194,7 +194,7 @@ def _following_noun(after: str) -> str:
     following = re.sub(rf"^({'|'.join(_SUFFIX_COMPARATORS)})", "", following).strip(" “”")
     if following.startswith("的"):
         following = following[1:]
-    return following if 2 <= len(following) <= 16 else ""
+    return following if 2 <= len(following) <= 24 else ""
 
 
 @dataclass
@@ -247,7 +247,7 @@ def _segments(sentence: str) -> list[tuple[int, str]]:
 def _is_threshold(after: str, unit: str) -> bool:
     """`10万元以上的项目`, `超过1亿元的企业`, `10万元以上研发项目库`: a bar to qualify, not an aim."""
     rest = re.sub(r"^(及以上|以上|以下|以内|左右)", "", after)
-    if rest.startswith("的") and not rest.startswith(("的标准", "的要求", "的原则", "的目标")):
+    if rest.startswith("的") and unit not in ("%", "‰") and not rest.startswith(("的标准", "的要求", "的原则", "的目标")):
         return True
     bar = re.sub(r"^(及以上|以上|以下)", "", after)
     return unit.endswith("元") and bar != after and bool(bar) and "\u4e00" <= bar[0] <= "\u9fff"
