@@ -59,16 +59,24 @@ def render_metadata(doc: Document) -> list[str]:
             field("kind", doc.kind, None) + (f" · {doc.doc_number}" if doc.doc_number else "")]
 
 
+def date_text(doc: Document) -> str:
+    """The date as known: a year read from the file name is only a year, and says so."""
+    if not doc.date:
+        return strings.UNKNOWN_DATE
+    if doc.date_source == "file name":
+        return strings.YEAR_FROM_FILE_NAME.format(year=doc.date.year)
+    return doc.date.isoformat()
+
+
 def document_line(doc: Document) -> str:
-    bits = [doc.region or strings.UNKNOWN_REGION, doc.date.isoformat() if doc.date else strings.UNKNOWN_DATE,
-            doc.kind or "—"]
+    bits = [doc.region or strings.UNKNOWN_REGION, date_text(doc), doc.kind or "—"]
     return f"《{doc.title}》 · {' · '.join(bits)}"
 
 
 def render_hit(n: int, hit: Hit, ansi: bool) -> list[str]:
     c, d = hit.clause, hit.document
     lines = [f"{n}. {c.ref}",
-             f"   {d.region or strings.UNKNOWN_REGION} · {d.date.isoformat() if d.date else strings.UNKNOWN_DATE}"
+             f"   {d.region or strings.UNKNOWN_REGION} · {date_text(d)}"
              f" · {strings.SCORE} {hit.score:.2f}",
              f"   {mark(hit.excerpt, hit.marks, ansi)}"]
     lines.extend(f"   {line}" for line in unit_lines(c))

@@ -2,6 +2,7 @@
 
 UNKNOWN_REGION = "城市未知"
 UNKNOWN_DATE = "日期未知"
+YEAR_FROM_FILE_NAME = "{year}年(据文件名)"
 SCORE = "相关度"
 LEAD = "牵头单位"
 SUPPORT = "配合单位"
