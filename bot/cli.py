@@ -89,13 +89,15 @@ def cmd_docs(args, settings: Settings, out: TextIO) -> int:
 def cmd_check(args, settings: Settings, out: TextIO) -> int:
     """Report per document what could not be parsed; exit 1 when a document was skipped."""
     from bot.corpus.reader import load_corpus
+    from bot.render_text import render_metadata
 
     load = load_corpus(settings.corpus_dir)
     for doc in load.documents:
         status = "ok" if not doc.problems else f"{len(doc.problems)} problem(s)"
         out.write(f"{doc.source}: {status} · {doc.clause_count} clauses · {doc.target_count} targets · "
-                  f"{doc.task_count} tasks · title 《{doc.title}》 · region {doc.region or '?'} · "
-                  f"date {doc.date or '?'}\n")
+                  f"{doc.task_count} tasks · {doc.unit_count} units\n")
+        for line in render_metadata(doc):
+            out.write(f"  {line}\n")
         for problem in doc.problems:
             out.write(f"  - problem: {problem}\n")
         for note in doc.notes:
@@ -104,6 +106,28 @@ def cmd_check(args, settings: Settings, out: TextIO) -> int:
         out.write(f"{error.source}: SKIPPED · {error.reason}\n")
     out.write(f"config {settings.source}: ok\n")
     return 1 if load.errors else 0
+
+
+def cmd_export(args, settings: Settings, out: TextIO) -> int:
+    """Write targets, tasks or clauses as CSV (Excel-ready) or JSON lines."""
+    from bot.export import ExportError, build_export, write_export
+
+    engine = _engine(settings)
+    try:
+        export = build_export(engine, args.what, " ".join(args.query))
+        if args.output:
+            with open(args.output, "w", encoding="utf-8", newline="") as f:
+                count = write_export(export, f, args.format)
+            print(f"policybot: {count} {args.what} written to {args.output}", file=sys.stderr)
+        else:
+            write_export(export, out, args.format)
+    except ExportError as exc:
+        print(f"policybot: error: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        print(f"policybot: error: cannot write {args.output}: {exc.strerror}", file=sys.stderr)
+        return 2
+    return 0
 
 
 def cmd_index(args, settings: Settings, out: TextIO) -> int:
@@ -237,6 +261,13 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("docs", parents=[common], help="list indexed documents").set_defaults(func=cmd_docs)
     sub.add_parser("check", parents=[common], help="report what could not be parsed").set_defaults(func=cmd_check)
     sub.add_parser("index", parents=[common], help="build (and cache) the index").set_defaults(func=cmd_index)
+    export = sub.add_parser("export", parents=[common], help="targets, tasks or clauses as CSV or JSON lines")
+    export.add_argument("what", choices=("targets", "tasks", "clauses"))
+    export.add_argument("query", nargs="*", help="filters and an optional topic, e.g. in:成都 year:2021 研发")
+    export.add_argument("--format", choices=("csv", "jsonl"), default="csv",
+                        help="csv (UTF-8 with BOM, opens in Excel; default) or jsonl")
+    export.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of standard output")
+    export.set_defaults(func=cmd_export)
     serve = sub.add_parser("serve", parents=[common], help="run the Slack app")
     serve.add_argument("--host", help="bind address (default 127.0.0.1)")
     serve.add_argument("--port", type=int, help="HTTP port (default 3000)")

@@ -20,7 +20,7 @@ def mark(text: str, marks: tuple[Span, ...], ansi: bool) -> str:
 
 
 def target_line(target: Target) -> str:
-    """`全社会研发投入强度 0.7% (以上) [到2022年底]`."""
+    """`全社会研发投入强度 0.7% (以上) [到2022年底] 目标`, `… [2022年(按计划年份)] 标准`."""
     parts = [target.metric or "—"]
     if target.value is not None:
         parts.append(target.figure)
@@ -28,25 +28,60 @@ def target_line(target: Target) -> str:
         parts.append(f"({target.comparator})")
     if target.horizon:
         parts.append(f"[{target.horizon}]")
+    elif target.horizon_year:
+        parts.append(f"[{strings.IMPLIED_YEAR.format(year=target.horizon_year)}]")
+    parts.append(strings.TARGET_KINDS.get(target.kind, target.kind))
     return " ".join(parts)
 
 
+def unit_lines(clause) -> list[str]:
+    """Lead and support units as the text states them; a prose duty with its sentence."""
+    if clause.duties:
+        return [f"{strings.ROLES.get(d.role, d.role)}: {d.unit} —— {strings.FROM_TEXT}「{d.sentence}」"
+                for d in clause.duties]
+    if not clause.units:
+        return []
+    rule = strings.UNITS_RULE.get(clause.units_rule, clause.units_rule)
+    line = (f"{strings.LEAD}: {'、'.join(clause.lead_units) or '—'}   "
+            f"{strings.SUPPORT}: {'、'.join(clause.support_units) or '—'}")
+    if clause.responsible_units:
+        line += f"   {strings.RESPONSIBLE}: {'、'.join(clause.responsible_units)}"
+    return [f"{line}   ({rule})"]
+
+
+def render_metadata(doc: Document) -> list[str]:
+    """Each metadata field with where it was read, for `policybot check`."""
+    def field(label: str, value, source: str | None) -> str:
+        return f"{label}: {value if value else '—'}" + (f"  ({source})" if value and source else "")
+
+    return [field("title", f"《{doc.title}》", doc.title_source),
+            field("issuer", doc.issuer, doc.issuer_source),
+            field("region", doc.region, doc.region_source),
+            field("date", doc.date.isoformat() if doc.date else None, doc.date_source),
+            field("kind", doc.kind, None) + (f" · {doc.doc_number}" if doc.doc_number else "")]
+
+
+def date_text(doc: Document) -> str:
+    """The date as known: a year read from the file name is only a year, and says so."""
+    if not doc.date:
+        return strings.UNKNOWN_DATE
+    if doc.date_source == "file name":
+        return strings.YEAR_FROM_FILE_NAME.format(year=doc.date.year)
+    return doc.date.isoformat()
+
+
 def document_line(doc: Document) -> str:
-    bits = [doc.region or strings.UNKNOWN_REGION, doc.date.isoformat() if doc.date else strings.UNKNOWN_DATE,
-            doc.kind or "—"]
+    bits = [doc.region or strings.UNKNOWN_REGION, date_text(doc), doc.kind or "—"]
     return f"《{doc.title}》 · {' · '.join(bits)}"
 
 
 def render_hit(n: int, hit: Hit, ansi: bool) -> list[str]:
     c, d = hit.clause, hit.document
     lines = [f"{n}. {c.ref}" + (f" {c.page_label}" if c.pages else ""),  # 第3页: where a PDF prints it
-             f"   {d.region or strings.UNKNOWN_REGION} · {d.date.isoformat() if d.date else strings.UNKNOWN_DATE}"
+             f"   {d.region or strings.UNKNOWN_REGION} · {date_text(d)}"
              f" · {strings.SCORE} {hit.score:.2f}",
              f"   {mark(hit.excerpt, hit.marks, ansi)}"]
-    if c.lead_units or c.support_units:
-        rule = strings.UNITS_RULE.get(c.units_rule, c.units_rule)
-        lines.append(f"   {strings.LEAD}: {'、'.join(c.lead_units) or '—'}   "
-                     f"{strings.SUPPORT}: {'、'.join(c.support_units) or '—'}   ({rule})")
+    lines.extend(f"   {line}" for line in unit_lines(c))
     for target in hit.targets or ():
         lines.append(f"   {strings.TARGET}: {target_line(target)}")
     return lines

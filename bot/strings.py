@@ -17,15 +17,22 @@ class Text:
 
 UNKNOWN_REGION = "城市未知"
 UNKNOWN_DATE = "日期未知"
+YEAR_FROM_FILE_NAME = "{year}年(据文件名)"
 SCORE = "相关度"
 LEAD = "牵头单位"
 SUPPORT = "配合单位"
 TARGET = "目标"
+RESPONSIBLE = "负责单位"
 UNITS_RULE = {
     "stated": "按文件说明区分牵头/配合",
     "first-listed": "文件未说明,列第一位者视为牵头",
+    "prose": "出自正文的职责表述",
     "none": "",
 }
+ROLES = {"lead": "牵头", "support": "配合", "responsible": "负责"}
+FROM_TEXT = "原文:"
+TARGET_KINDS = {"goal": "(目标)", "standard": "(标准)"}
+IMPLIED_YEAR = "{year}年(按计划年份)"
 INTENT_NAMES = {"target": "目标", "lead-unit": "牵头单位", "unit": "单位任务", "search": "检索"}
 RESULTS_HEADER = "{intent}:{topic} —— 第 {first}–{last} 条,共 {total} 条"
 NOTHING_FOUND = "没有找到与「{topic}」相关的条款。"

@@ -237,14 +237,19 @@ def unit_fields(clause: Clause, highlight: str = "") -> list[str]:
         fields.append(f"*{s.LABEL_LEAD}*\n{unit_list(clause.lead_units, highlight)}")
     if clause.support_units:
         fields.append(f"*{s.LABEL_SUPPORT}*\n{unit_list(clause.support_units, highlight)}")
+    if clause.responsible_units:  # a prose duty (`X负责…`) says neither lead nor support
+        fields.append(f"*{s.LABEL_RESPONSIBLE}*\n{unit_list(clause.responsible_units, highlight)}")
+    sentences = dict.fromkeys(d.sentence for d in clause.duties)
+    fields += [f"_{s.LABEL_FROM_TEXT}_ {plain(sentence, 300)}" for sentence in sentences]
     return fields
 
 
 def target_fields(targets: Sequence[Target]) -> list[str]:
     fields = []
     for t in targets:
-        horizon = f" · {plain(t.horizon, 100)}" if t.horizon else ""
-        fields.append(f"*{plain(t.metric or s.LABEL_TARGET, 300)}*\n{plain(format_target(t), 200)}{horizon}")
+        horizon = f" · {plain(t.horizon, 100)}" if t.horizon else f" · {t.horizon_year}" if t.horizon_year else ""
+        kind = f" · {s.LABEL_STANDARD}" if t.kind == "standard" else ""  # a rule's limit, not an aim
+        fields.append(f"*{plain(t.metric or s.LABEL_TARGET, 300)}*\n{plain(format_target(t), 200)}{horizon}{kind}")
     return fields
 
 

@@ -19,6 +19,8 @@ BUTTON_NOT_HELPFUL = "Not helpful"
 # Field labels.
 LABEL_LEAD = "牵头单位 Lead"
 LABEL_SUPPORT = "配合单位 Support"
+LABEL_FROM_TEXT = "原文 From the text:"
+LABEL_STANDARD = "标准 standard"
 LABEL_RESPONSIBLE = "责任单位 Responsible"
 LABEL_FIRST_LISTED = "(no rule stated: first listed shown as lead)"
 LABEL_TARGET = "目标 Target"

@@ -10,8 +10,9 @@ from bot.cli import main
 from tests.conftest import ROOT
 
 KEYS = {"id", "doc_id", "doc_title", "issuer", "region", "date", "path", "heading", "ref", "text", "excerpt",
-        "score", "lead_units", "support_units", "units_rule", "targets"}
-TARGET_KEYS = {"sentence", "metric", "value", "unit", "comparator", "horizon"}
+        "score", "lead_units", "support_units", "units_rule", "targets", "date_source", "responsible_units", "duties"}
+TARGET_KEYS = {"sentence", "metric", "value", "unit", "comparator", "horizon", "value_max", "kind", "horizon_year",
+               "horizon_implied", "detail"}
 
 
 def run_cli(*args, stdin=""):
@@ -34,7 +35,8 @@ def test_ask_json_lines_contract(tmp_path):
     assert lines[0]["results"][0]["ref"] == "《关于进一步增强协同创新发展能力行动计划》二、(二) 5."
     assert lines[0]["results"][0]["targets"][0] == {"sentence": "新增市级平台5家以上。", "metric": "新增市级平台",
                                                     "value": 5.0, "unit": "家", "comparator": "以上",
-                                                    "horizon": None}
+                                                    "horizon": None, "value_max": None, "kind": "goal",
+                                                    "horizon_year": 2022, "horizon_implied": True, "detail": None}
     assert lines[2]["matched"] is False and lines[2]["results"] == []
 
 
