@@ -2,14 +2,16 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import logging
 import re
 import sys
 import time
 from pathlib import Path
-from typing import Callable, TextIO
+from typing import Callable, Iterator, TextIO
 
+from bot import strings
 from bot.errors import ConfigError, PolicybotError
 from bot.settings import Settings, load_settings
 
@@ -52,27 +54,72 @@ def _engine(settings: Settings):
     return build_engine(settings, progress=_progress("indexing"), warm=False)
 
 
+class UsageError(PolicybotError):
+    """An option the command cannot use; reported like argparse's own errors, exit 2."""
+
+
+def _query_lines() -> Iterator[tuple[str, bool]]:
+    """Standard input, one query a line, each decoded on its own: (text, False) for a line not in UTF-8."""
+    stream = getattr(sys.stdin, "buffer", None)
+    if stream is None:  # a text stream (tests, some embeddings): already decoded
+        yield from ((line.rstrip("\r\n"), True) for line in sys.stdin)
+        return
+    for raw in stream:
+        try:
+            yield raw.decode("utf-8").rstrip("\r\n"), True
+        except UnicodeDecodeError:
+            yield raw.decode("utf-8", "replace").rstrip("\r\n"), False
+
+
+def _is_text(value: str) -> bool:
+    """False for an argument the shell handed over in another encoding (Python keeps its bytes as surrogates)."""
+    return not any("\udc80" <= ch <= "\udcff" for ch in value)
+
+
 def cmd_ask(args, settings: Settings, out: TextIO) -> int:
-    engine = _engine(settings)
+    """Answer queries: readable text, or one JSON object a line that keeps the batch aligned with its input."""
     limit = args.limit or settings.default_limit
-    if args.query == ["-"] or (args.json and not args.query):
-        queries = (line.strip() for line in sys.stdin)
-    else:
-        queries = iter([" ".join(args.query)])
+    if limit > settings.max_limit:
+        raise UsageError(f"--limit must be between 1 and {settings.max_limit} (search.max_limit)")
+    from_stdin = args.query == ["-"] or (args.json and not args.query)
+    if not from_stdin and not all(_is_text(q) for q in args.query):
+        raise UsageError("the query is not valid UTF-8 text")
+    engine = _engine(settings)
+    queries = _query_lines() if from_stdin else iter([(" ".join(args.query), True)])
     if args.json:
-        for text in queries:
-            if not text:
-                continue
-            answer = engine.ask(text, limit=limit, offset=args.offset)
-            out.write(json.dumps(answer.to_json(), ensure_ascii=False) + "\n")
+        for text, valid in queries:
+            line = _json_answer(engine, text, limit, args.offset) if valid else {"query": text, "error": strings.NOT_UTF8}
+            out.write(json.dumps(line, ensure_ascii=False) + "\n")
             out.flush()
         return 0
     from bot.render_text import render_answer
 
     ansi = out.isatty()
-    for text in queries:
-        out.write(render_answer(engine.ask(text, limit=limit, offset=args.offset), engine.vocabulary, ansi=ansi) + "\n")
-    return 0
+    refused = False
+    for n, (text, valid) in enumerate(queries, 1):
+        if not valid:
+            print(f"policybot: line {n}: {strings.NOT_UTF8}", file=sys.stderr)
+            continue
+        if text.strip():
+            answer = engine.ask(text, limit=limit, offset=args.offset)
+            refused = refused or answer.query.error is not None
+            out.write(render_answer(answer, engine.vocabulary, ansi=ansi) + "\n")
+    return 2 if refused and not from_stdin else 0
+
+
+def _json_answer(engine, text: str, limit: int, offset: int) -> dict:
+    """One line of `ask --json`: the answer, or why there is none; never an exception (the batch goes on)."""
+    if not text.strip():
+        return {"query": text, "error": strings.EMPTY_QUERY}
+    try:
+        answer = engine.ask(text, limit=limit, offset=offset)
+    except Exception as exc:  # one bad line must not lose the rest of the batch
+        log.error("query %r failed: %s: %s", text[:100], type(exc).__name__, exc)
+        return {"query": text, "error": f"internal error ({type(exc).__name__})"}
+    if answer.query.error:
+        return {"query": text, "error": strings.QUERY_ERRORS[answer.query.error]("zh").format(
+            detail=answer.query.error_detail)}
+    return answer.to_json()
 
 
 def cmd_docs(args, settings: Settings, out: TextIO) -> int:
@@ -184,12 +231,10 @@ def cmd_digest(args, settings: Settings, out: TextIO) -> int:
 
 
 def cmd_feedback(args, settings: Settings, out: TextIO) -> int:
-    import datetime as dt
-
     from bot.app import open_store
     from bot.store import NOT_HELPFUL, format_feedback
 
-    since = dt.datetime.combine(dt.date.fromisoformat(args.since), dt.time(), dt.timezone.utc) if args.since else None
+    since = dt.datetime.combine(args.since, dt.time(), dt.timezone.utc) if args.since else None
     store = open_store(settings)
     try:
         rows = store.feedback(since=since, verdict=NOT_HELPFUL)
@@ -244,6 +289,36 @@ def _read_input(item: str) -> bytes:
         raise AddError(f"cannot read the file ({exc.strerror})") from None
 
 
+def _whole_number(minimum: int, maximum: int | None = None):
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+        if value < minimum or maximum is not None and value > maximum:
+            bounds = f"between {minimum} and {maximum}" if maximum is not None else f"at least {minimum}"
+            raise argparse.ArgumentTypeError(f"must be {bounds}, not {value}")
+        return value
+    return parse
+
+
+def _positive_number(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"must be more than 0, not {text}")
+    return value
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date: write it as YYYY-MM-DD") from None
+
+
 def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--corpus", metavar="DIR", help="corpus folder (default: config, or $POLICYBOT_CORPUS)")
@@ -255,8 +330,8 @@ def build_parser() -> argparse.ArgumentParser:
     ask = sub.add_parser("ask", parents=[common], help="answer a query on the command line")
     ask.add_argument("query", nargs="*", help='the query, e.g. "target 研发"; - reads one query a line from stdin')
     ask.add_argument("--json", action="store_true", help="one JSON object a line")
-    ask.add_argument("--limit", type=int, help="results per query")
-    ask.add_argument("--offset", type=int, default=0, help="skip this many results")
+    ask.add_argument("--limit", type=_whole_number(1), help="results per query (1 to search.max_limit)")
+    ask.add_argument("--offset", type=_whole_number(0), default=0, help="skip this many results")
     ask.set_defaults(func=cmd_ask)
     sub.add_parser("docs", parents=[common], help="list indexed documents").set_defaults(func=cmd_docs)
     sub.add_parser("check", parents=[common], help="report what could not be parsed").set_defaults(func=cmd_check)
@@ -270,7 +345,7 @@ def build_parser() -> argparse.ArgumentParser:
     export.set_defaults(func=cmd_export)
     serve = sub.add_parser("serve", parents=[common], help="run the Slack app")
     serve.add_argument("--host", help="bind address (default 127.0.0.1)")
-    serve.add_argument("--port", type=int, help="HTTP port (default 3000)")
+    serve.add_argument("--port", type=_whole_number(0, 65535), help="HTTP port (default 3000)")
     serve.set_defaults(func=cmd_serve)
     digest = sub.add_parser("digest", parents=[common], help="render or post a digest")
     digest.add_argument("--channel", help="only this channel")
@@ -279,11 +354,13 @@ def build_parser() -> argparse.ArgumentParser:
     add = sub.add_parser("add", parents=[common], help="add documents (files or http(s) addresses) to the corpus")
     add.add_argument("items", nargs="+", metavar="FILE|URL",
                      help="a .txt/.md/.pdf/.docx/.html/.ofd file, or the address of a page or file to fetch")
-    add.add_argument("--max-mb", type=float, default=50, help="refuse a download larger than this (default 50)")
-    add.add_argument("--timeout", type=float, default=60, help="give up a download after this many seconds")
+    add.add_argument("--max-mb", type=_positive_number, default=50,
+                     help="refuse a download larger than this (default 50)")
+    add.add_argument("--timeout", type=_positive_number, default=60,
+                     help="give up a download after this many seconds")
     add.set_defaults(func=cmd_add)
     feedback = sub.add_parser("feedback", parents=[common], help="list answers marked not helpful")
-    feedback.add_argument("--since", metavar="YYYY-MM-DD")
+    feedback.add_argument("--since", metavar="YYYY-MM-DD", type=_date)
     feedback.set_defaults(func=cmd_feedback)
     return parser
 
@@ -302,6 +379,9 @@ def main(argv: list[str] | None = None, out: TextIO | None = None) -> int:
         for problem in exc.problems:
             print(f"policybot: config error: {problem}", file=sys.stderr)
         return 2
+    except UsageError as exc:
+        print(f"policybot {args.command}: error: {exc}", file=sys.stderr)
+        return 2
     except PolicybotError as exc:
         print(f"policybot: error: {exc}", file=sys.stderr)
         return 2
@@ -310,6 +390,11 @@ def main(argv: list[str] | None = None, out: TextIO | None = None) -> int:
     except BrokenPipeError:  # `policybot ask ... | head`: the reader left, nothing to report
         sys.stderr.close()
         return 0
+    except Exception as exc:  # a bug: one line for the user, the traceback only when asked for
+        log.debug("traceback", exc_info=exc)
+        print(f"policybot: internal error: {type(exc).__name__}: {exc}"
+              + ("" if args.verbose else " (run again with -v for the details)"), file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

@@ -198,7 +198,8 @@ class Query:
     topic: str
     filters: Filters = field(default_factory=Filters)
     horizon_year: int | None = None  # a bare year in a target query ranks targets due then
-    error: str | None = None
+    error: str | None = None  # why the text cannot be answered: a key of bot.strings.QUERY_ERRORS
+    error_detail: str = ""  # the part of the text at fault (`year:abcd`)
 
 
 @dataclass(frozen=True)

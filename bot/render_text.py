@@ -109,6 +109,8 @@ def render_answer(answer: Answer, vocabulary: Vocabulary, ansi: bool = False) ->
     q = answer.query
     if q.error == "too_long":
         return strings.TOO_LONG
+    if q.error:
+        return strings.QUERY_ERRORS[q.error]("zh").format(detail=q.error_detail)
     if q.intent == Intent.HELP:
         return render_help(vocabulary)
     if q.intent not in QUERY_INTENTS:
@@ -123,6 +125,8 @@ def render_answer(answer: Answer, vocabulary: Vocabulary, ansi: bool = False) ->
             lines.append(strings.CLOSEST + "、".join(answer.suggestions))
         lines.append(strings.TRY_HELP)
         return "\n".join(lines)
+    if not answer.hits:  # an offset past the last result
+        return strings.PAST_THE_END.format(first=answer.offset + 1, topic=q.topic or q.raw, total=answer.total)
     header = strings.RESULTS_HEADER.format(
         intent=strings.INTENT_NAMES.get(q.intent, q.intent), topic=q.topic or "—",
         first=answer.offset + 1, last=answer.offset + len(answer.hits), total=answer.total)

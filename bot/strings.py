@@ -40,6 +40,15 @@ CLOSEST = "相近的主题:"
 TRY_HELP = "输入 help 查看查询方式。"
 NO_DOCUMENTS = "没有符合条件的文件。"
 TOO_LONG = "查询太长(最多 500 字),请缩短后再试。"
+# Why a query text cannot be answered (Query.error), with the part at fault as {detail}.
+QUERY_ERRORS = {
+    "too_long": Text("查询太长,请缩短后再试。", "That query is too long; please ask something shorter."),
+    "bad_year": Text("「{detail}」不是年份,请写成 year:2021 这样的四位数年份。",
+                     "`{detail}` is not a year: write it with four digits, as in year:2021."),
+}
+PAST_THE_END = "第 {first} 条起没有结果:「{topic}」共有 {total} 条。"
+EMPTY_QUERY = "空查询"
+NOT_UTF8 = "不是有效的 UTF-8 文本"
 SLACK_ONLY = "订阅、摘要和重新加载请在 Slack 中使用 /policy,或用 `policybot digest`。"
 COUNTS = "{clauses} 条款 · {targets} 个目标 · {tasks} 项任务 · {units} 个单位"
 

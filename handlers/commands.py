@@ -46,8 +46,8 @@ def reply_to(text: str, ctx: PolicyContext, table: CommandTable) -> Reply:
                                             prefix=ctx.prefix or s.COMMAND), "refused", 0)
     query = ctx.services.engine.parse(text)
     if query.error:
-        return Reply(blocks.render_refusal(s.QUERY_ERROR.format(error=query.error), raw=echo,
-                                           prefix=ctx.prefix or s.COMMAND), query.intent, 0)
+        reason = s.QUERY_ERRORS[query.error]("en").format(detail=query.error_detail)
+        return Reply(blocks.render_refusal(reason, raw=echo, prefix=ctx.prefix or s.COMMAND), query.intent, 0)
     unknown = unknown_subcommand(query, settings.vocabulary)
     if unknown:
         return Reply(blocks.render_help(table, settings.vocabulary, prefix=ctx.prefix, unknown=unknown),

@@ -5,7 +5,7 @@ readers search Chinese documents but the command words are English.
 """
 from __future__ import annotations
 
-from bot.strings import COMMAND_HELP  # noqa: F401  (help of the command table, shared with the CLI)
+from bot.strings import COMMAND_HELP, QUERY_ERRORS  # noqa: F401  (shared with the CLI)
 
 COMMAND = "/policy"
 
@@ -47,7 +47,6 @@ NO_MATCH = "Nothing in the indexed documents answers *{topic}*."
 NO_MATCH_SUGGEST = "Close topics you could try: {suggestions}"
 NO_MATCH_HELP = "Or see `{prefix}help` for what you can ask."
 TOO_LONG = "That query is too long ({length} characters; the limit is {limit}). Please ask something shorter."
-QUERY_ERROR = "I could not read that query: {error}"
 WORKING = "Working on it…"
 ADMINS_ONLY = "Sorry, only policybot admins can use `{command}`."
 APOLOGY = ("Sorry, something went wrong on my side while answering. "

@@ -26,6 +26,8 @@ def test_ask_json_lines_contract(tmp_path):
                            stdin="target 新增市级平台\nunit 市金融工作局\n\n量子引力波探测\n")
     assert code == 0
     lines = [json.loads(line) for line in out.splitlines()]
+    assert lines[2] == {"query": "", "error": "空查询"}  # one line out for every line in: the batch stays aligned
+    del lines[2]
     assert [line["intent"] for line in lines] == ["target", "unit", "search"]
     for line in lines:
         assert set(line) == {"query", "intent", "topic", "matched", "results"}
