@@ -115,6 +115,7 @@ class Document:
     units_convention: str | None = None
     problems: tuple[str, ...] = ()  # what could not be parsed
     notes: tuple[str, ...] = ()  # what cleaning set aside (clutter, commentary, OCR repairs)
+    source_url: str | None = None  # where the document was published (front matter, sidecar; see bot.links)
 
 
 @dataclass(frozen=True)

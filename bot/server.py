@@ -21,13 +21,16 @@ from slack_bolt.adapter.starlette.handler import to_bolt_request, to_starlette_r
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect, Request
-from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
 from uvicorn import Config, Server
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
+from bot import viewer
 from bot.app import build_app, build_runtime
 from bot.edge import EdgeLimits, Rejection, declared_length, parse_body, verify_signature
+from bot.engine import PolicyEngine
+from bot.links import VIEWER_PREFIX
 from bot.settings import Settings
 
 log = logging.getLogger("policybot.server")
@@ -74,9 +77,53 @@ def _client(request: Request) -> str | None:
     return request.client.host if request.client else None
 
 
+async def health(request: Request) -> Response:
+    return PlainTextResponse("ok")
+
+
+def viewer_routes(engine: PolicyEngine) -> list[Route]:
+    """The read-only document viewer: `/d/` lists the documents, `/d/<doc_id>` shows one."""
+    headers = {"content-security-policy": viewer.CONTENT_SECURITY_POLICY, "x-content-type-options": "nosniff",
+               "referrer-policy": "no-referrer", "cache-control": "no-cache", "vary": "Accept-Language"}
+
+    def language(request: Request) -> str:
+        return viewer.language_of(request.query_params.get("lang"), request.headers.get("accept-language"))
+
+    async def index(request: Request) -> Response:
+        page = await run_in_threadpool(viewer.render_index, engine.documents, language=language(request))
+        return HTMLResponse(page, headers=headers)
+
+    async def document(request: Request) -> Response:
+        doc_id = request.path_params["doc_id"].strip("/")
+        lang = language(request)
+        found = engine.document(doc_id)
+        if found is None:
+            return HTMLResponse(viewer.render_not_found(doc_id, language=lang), status_code=404, headers=headers)
+        # The corpus hash names the version: a reload that changes the document changes the tag.
+        tag = f'"{found.content_hash}-{lang}"'
+        if tag in request.headers.get("if-none-match", ""):
+            return Response(status_code=304, headers={**headers, "etag": tag})
+        page = await run_in_threadpool(lambda: viewer.render_document(found, engine.clauses_of(doc_id), language=lang))
+        return HTMLResponse(page, headers={**headers, "etag": tag})
+
+    async def to_index(request: Request) -> Response:
+        return RedirectResponse(VIEWER_PREFIX, status_code=308)
+
+    return [
+        Route(VIEWER_PREFIX.rstrip("/"), to_index, methods=["GET"]),
+        Route(VIEWER_PREFIX, index, methods=["GET"]),
+        Route(VIEWER_PREFIX + "{doc_id:path}", document, methods=["GET"]),
+    ]
+
+
 def create_asgi_app(app: App, *, signing_secret: str, clock: Callable[[], float] = time.time,
-                    path: str = EVENTS_PATH, limits: EdgeLimits = EdgeLimits()) -> Starlette:
-    """Wrap the Bolt app in a Starlette app serving `path` (commands, events, interactivity)."""
+                    path: str = EVENTS_PATH, limits: EdgeLimits = EdgeLimits(),
+                    engine: PolicyEngine | None = None) -> Starlette:
+    """Wrap the Bolt app in a Starlette app serving `path` (commands, events, interactivity).
+
+    Args:
+        engine: when given, the document viewer is served too (`/d/...`).
+    """
 
     async def slack_events(request: Request) -> Response:
         started = time.perf_counter()
@@ -102,13 +149,13 @@ def create_asgi_app(app: App, *, signing_secret: str, clock: Callable[[], float]
         bolt_response = await run_in_threadpool(app.dispatch, bolt_request)
         return to_starlette_response(bolt_response)
 
-    async def health(request: Request) -> Response:
-        return PlainTextResponse("ok")
+    routes = [Route(path, slack_events, methods=["POST"]), Route("/healthz", health, methods=["GET"])]
+    return Starlette(routes=routes + (viewer_routes(engine) if engine is not None else []))
 
-    return Starlette(routes=[
-        Route(path, slack_events, methods=["POST"]),
-        Route("/healthz", health, methods=["GET"]),
-    ])
+
+def create_viewer_app(engine: PolicyEngine) -> Starlette:
+    """The viewer alone, for Socket Mode (Slack's requests come over the socket, not HTTP)."""
+    return Starlette(routes=[Route("/healthz", health, methods=["GET"]), *viewer_routes(engine)])
 
 
 def _protocol_with_head_deadline(seconds: float) -> type[H11Protocol]:
@@ -185,7 +232,7 @@ def serve(settings: Settings, host: str | None = None, port: int | None = None, 
           env: Mapping[str, str] | None = None) -> None:
     """Load the corpus, build the app, then serve: Socket Mode with SLACK_APP_TOKEN, else HTTP.
 
-    The digest schedules and the corpus watcher run in the same process (see `bot.jobs`).
+    Either way the document viewer is served over HTTP on `host:port`. The digest schedules and the corpus watcher run in the same process (see `bot.jobs`).
 
     Args:
         settings: loaded settings (host and port default to `server.host` / `server.port`).
@@ -203,18 +250,27 @@ def serve(settings: Settings, host: str | None = None, port: int | None = None, 
     except BaseException:
         runtime.close()
         raise
-    documents = len(runtime.services.engine.documents)
+    engine = runtime.services.engine
+    host = host or settings.host
+    port = settings.port if port is None else port
+    viewer_at = settings.public_url or f"http://{host}:{port}"
     try:
         if runtime.slack.socket_mode:
             from slack_bolt.adapter.socket_mode import SocketModeHandler
 
-            log.info("serving %d documents over Socket Mode", documents)
-            SocketModeHandler(app, runtime.slack.app_token).start()
+            # Slack's requests come over the socket; HTTP serves only the viewer the links open.
+            handler = SocketModeHandler(app, runtime.slack.app_token)
+            handler.connect()
+            log.info("serving %d documents over Socket Mode; viewer at %s%s", len(engine.documents), viewer_at,
+                     VIEWER_PREFIX)
+            try:
+                Server(server_config(create_viewer_app(engine), host, port)).run()
+            finally:
+                handler.close()
             return
-        host = host or settings.host
-        port = settings.port if port is None else port
-        log.info("serving %d documents on http://%s:%d%s", documents, host, port, EVENTS_PATH)
-        asgi = create_asgi_app(app, signing_secret=runtime.slack.signing_secret or "")
+        log.info("serving %d documents on http://%s:%d%s; viewer at %s%s", len(engine.documents), host, port,
+                 EVENTS_PATH, viewer_at, VIEWER_PREFIX)
+        asgi = create_asgi_app(app, signing_secret=runtime.slack.signing_secret or "", engine=engine)
         Server(server_config(asgi, host, port)).run()
     finally:
         jobs.shutdown(wait=False)

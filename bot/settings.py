@@ -94,6 +94,7 @@ class Settings:
     watch_corpus: bool = True
     scheduler: bool = True
     schedules: tuple[DigestSchedule, ...] = field(default_factory=tuple)
+    public_url: str | None = None  # where users reach `policybot serve` (the viewer's links); env POLICYBOT_PUBLIC_URL
 
 
 class _Reader:
@@ -194,6 +195,22 @@ def _load_schedules(raw: Any, source: str, problems: list[str]) -> tuple[DigestS
     return tuple(schedules)
 
 
+def _public_url(value: str | None, source: str, problems: list[str]) -> str | None:
+    """Validate `server.public_url`: an http(s) base URL, kept without a trailing slash."""
+    from urllib.parse import urlsplit
+
+    from bot.links import is_web_address
+
+    if not value or not value.strip():
+        return None
+    value = value.strip()
+    if not is_web_address(value) or urlsplit(value).query or urlsplit(value).fragment:
+        problems.append(f"{source}: key 'server.public_url' (or POLICYBOT_PUBLIC_URL) must be an http(s) "
+                        f"address without query or fragment, e.g. https://policy.example.org, not {value!r}")
+        return None
+    return value.rstrip("/")
+
+
 def _load_vocabulary(path: Path, problems: list[str]) -> Vocabulary:
     empty = Vocabulary({}, (), (), frozenset())
     try:
@@ -287,6 +304,8 @@ def load_settings(path: Path | str | None = None, *, corpus_override: str | None
             and database_url != "sqlite:///:memory:":
         database_url = "sqlite:///" + str(path_of(database_url[len("sqlite:///"):]))
     schedules = _load_schedules(r.get("schedules", list, None, "digests."), str(source), problems)
+    public_url = _public_url(env.get("POLICYBOT_PUBLIC_URL") or r.get("public_url", str, None, "server."),
+                             str(source), problems)
 
     if problems:
         raise ConfigError(problems)
@@ -311,4 +330,5 @@ def load_settings(path: Path | str | None = None, *, corpus_override: str | None
         watch_corpus=r.get("watch_corpus", bool, True),
         scheduler=r.get("scheduler", bool, True, "digests."),
         schedules=schedules,
+        public_url=public_url,
     )

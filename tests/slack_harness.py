@@ -110,7 +110,8 @@ def running_app(runtime: Runtime, fake: FakeSlackAPI, limits: EdgeLimits = EdgeL
     listeners = TrackingExecutor()
     app = build_app(runtime, listener_executor=listeners)
     try:
-        with serve_in_thread(create_asgi_app(app, signing_secret=SECRET, limits=limits), limits) as base:
+        with serve_in_thread(create_asgi_app(app, signing_secret=SECRET, limits=limits,
+                                             engine=runtime.services.engine), limits) as base:
             url = base + EVENTS_PATH
             yield RunningApp(fake, SlackSender(url, SECRET, fake), app, url, runtime, listeners)
     finally:

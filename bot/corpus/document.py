@@ -11,6 +11,7 @@ from bot.corpus.structure import Node, parse_outline
 from bot.corpus.targets import extract_targets, parse_horizon
 from bot.corpus.units import extract_units, find_convention
 from bot.errors import DocumentError
+from bot.links import source_url_of
 from bot.model import Clause, ParsedDocument
 
 _GOAL_HEADING = re.compile(r"(主要|发展|奋斗|总体|工作|预期|阶段性|具体)目标|目标任务|主要指标")
@@ -190,6 +191,7 @@ def parse_document(raw: str, *, doc_id: str, source: str, content_hash: str,
         units_convention=convention,
         problems=tuple(builder.problems),
         notes=tuple(_notes(cleaned)),
+        source_url=source_url_of(meta),
     )
 
 
