@@ -51,7 +51,10 @@ def _engine(settings: Settings):
 
 
 def cmd_ask(args, settings: Settings, out: TextIO) -> int:
+    from bot.links import ClauseLinks
+
     engine = _engine(settings)
+    links = ClauseLinks(settings.public_url)
     limit = args.limit or settings.default_limit
     if args.query == ["-"] or (args.json and not args.query):
         queries = (line.strip() for line in sys.stdin)
@@ -62,14 +65,18 @@ def cmd_ask(args, settings: Settings, out: TextIO) -> int:
             if not text:
                 continue
             answer = engine.ask(text, limit=limit, offset=args.offset)
-            out.write(json.dumps(answer.to_json(), ensure_ascii=False) + "\n")
+            payload = answer.to_json()
+            for result in payload["results"]:
+                result["url"] = links.clause_url(result["id"])  # the viewer, when server.public_url is set
+            out.write(json.dumps(payload, ensure_ascii=False) + "\n")
             out.flush()
         return 0
     from bot.render_text import render_answer
 
     ansi = out.isatty()
     for text in queries:
-        out.write(render_answer(engine.ask(text, limit=limit, offset=args.offset), engine.vocabulary, ansi=ansi) + "\n")
+        answer = engine.ask(text, limit=limit, offset=args.offset)
+        out.write(render_answer(answer, engine.vocabulary, ansi=ansi, links=links) + "\n")
     return 0
 
 
@@ -129,6 +136,7 @@ def cmd_digest(args, settings: Settings, out: TextIO) -> int:
     """
     from bot.app import build_runtime, open_store
     from bot.digest_runner import digest_for, plan
+    from bot.links import ClauseLinks
     from bot.render_text import format_digest
     from bot.services import utc_now
 
@@ -138,7 +146,8 @@ def cmd_digest(args, settings: Settings, out: TextIO) -> int:
         if plans and args.dry_run:  # needs neither Slack nor a token
             engine, now = _engine(settings), utc_now()
             for item in plans:
-                out.write(format_digest(digest_for(settings, engine, store, item.audience, item.schedule, now)))
+                digest = digest_for(settings, engine, store, item.audience, item.schedule, now)
+                out.write(format_digest(digest, ClauseLinks(settings.public_url)))
                 out.write("\n\n")
     finally:
         store.close()

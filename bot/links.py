@@ -16,7 +16,8 @@ VIEWER_PREFIX = "/d/"
 # Metadata keys that may hold the address the document was published at, most specific first:
 # `source_url` (fetched documents), then what people write in front matter or a sidecar.
 # `来源` often names an office (来源:市政府办公室), so only a web address counts.
-SOURCE_URL_KEYS = ("source_url", "url", "原文链接", "原文地址", "来源链接", "来源网址", "网址", "link", "来源", "source")
+SOURCE_URL_KEYS = ("source_url", "url", "原文链接", "原文地址", "来源链接", "来源网址", "网址", "link", "来源",
+                   "source")
 
 
 def is_web_address(value: Any) -> bool:
@@ -103,3 +104,6 @@ class ClauseLinks:
         if not doc_id:
             return None
         return LinkTarget(doc_id, unquote(parts.fragment) or None)
+
+
+NO_LINKS = ClauseLinks()  # references stay plain text when no public URL is configured

@@ -232,7 +232,8 @@ def serve(settings: Settings, host: str | None = None, port: int | None = None, 
           env: Mapping[str, str] | None = None) -> None:
     """Load the corpus, build the app, then serve: Socket Mode with SLACK_APP_TOKEN, else HTTP.
 
-    Either way the document viewer is served over HTTP on `host:port`. The digest schedules and the corpus watcher run in the same process (see `bot.jobs`).
+    Either way the document viewer is served over HTTP on `host:port`. The digest schedules
+    and the corpus watcher run in the same process (see `bot.jobs`).
 
     Args:
         settings: loaded settings (host and port default to `server.host` / `server.port`).

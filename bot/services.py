@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from bot.digest_runner import DigestRunner
 from bot.engine import PolicyEngine
+from bot.links import NO_LINKS, ClauseLinks
 from bot.settings import Settings
 from bot.store import Store
 
@@ -26,3 +27,4 @@ class Services:
     store: Store
     clock: Clock
     digests: DigestRunner
+    links: ClauseLinks = NO_LINKS  # where references link to (the viewer under server.public_url)

@@ -109,7 +109,8 @@ def _aside(clause: Clause, language: str) -> str:
                        f"<br><small>{escape(s.VIEWER_FIRST_LISTED(language))}</small></dd>")
     else:
         if clause.lead_units:
-            entries.append(f"<dt>{escape(s.VIEWER_LEAD(language))}</dt><dd>{escape('、'.join(clause.lead_units))}</dd>")
+            entries.append(f"<dt>{escape(s.VIEWER_LEAD(language))}</dt>"
+                           f"<dd>{escape('、'.join(clause.lead_units))}</dd>")
         if clause.support_units:
             entries.append(f"<dt>{escape(s.VIEWER_SUPPORT(language))}</dt>"
                            f"<dd>{escape('、'.join(clause.support_units))}</dd>")
@@ -217,7 +218,8 @@ def render_index(documents: Sequence[Document], *, language: str = "zh") -> str:
         where = " · ".join(x for x in (doc.region, doc.date.isoformat() if doc.date else None, doc.kind) if x)
         items.append(f'<li><a href="{escape(document_path(doc.id))}">《{escape(doc.title)}》</a>'
                      f"<span>{escape(where or s.VIEWER_UNKNOWN(language))}</span></li>")
-    listing = f'<ol class="documents">{"".join(items)}</ol>' if items else f"<p>{escape(s.VIEWER_INDEX_EMPTY(language))}</p>"
+    listing = (f'<ol class="documents">{"".join(items)}</ol>' if items
+               else f"<p>{escape(s.VIEWER_INDEX_EMPTY(language))}</p>")
     title = s.VIEWER_INDEX_TITLE(language)
     return _page(title, f"<header><h1>{escape(title)}</h1></header>\n<main>{listing}</main>", language)
 

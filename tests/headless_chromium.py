@@ -127,7 +127,8 @@ class Page:
     def _note(self, message: dict) -> None:
         method, params = message.get("method"), message.get("params", {})
         if method == "Runtime.consoleAPICalled" and params.get("type") in ("error", "assert"):
-            self.errors.append("console: " + " ".join(str(a.get("value", a.get("description"))) for a in params["args"]))
+            words = (str(a.get("value", a.get("description"))) for a in params["args"])
+            self.errors.append("console: " + " ".join(words))
         elif method == "Runtime.exceptionThrown":
             self.errors.append("exception: " + params["exceptionDetails"].get("text", ""))
         elif method == "Log.entryAdded" and params["entry"].get("level") == "error":

@@ -10,7 +10,7 @@ from bot.cli import main
 from tests.conftest import ROOT
 
 KEYS = {"id", "doc_id", "doc_title", "issuer", "region", "date", "path", "heading", "ref", "text", "excerpt",
-        "score", "lead_units", "support_units", "units_rule", "targets"}
+        "score", "lead_units", "support_units", "units_rule", "targets", "url"}
 TARGET_KEYS = {"sentence", "metric", "value", "unit", "comparator", "horizon"}
 
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import io
+import json
 import re
 import urllib.error
 import urllib.request
@@ -18,6 +20,7 @@ import pytest
 from headless_chromium import CHROMIUM, Chromium
 from slack_harness import serve_in_thread
 
+from bot.cli import main
 from bot.corpus.reader import load_document
 from bot.errors import ConfigError
 from bot.links import ClauseLinks, LinkTarget, source_url_of, split_clause_id
@@ -93,6 +96,22 @@ def test_public_url_from_config_or_environment(tmp_path):
         load_settings(ROOT / "config" / "settings.yaml", env={"POLICYBOT_PUBLIC_URL": "policy.example.org"})
 
 
+def test_ask_output_links_each_result_when_a_public_url_is_set(monkeypatch):
+    monkeypatch.setenv("POLICYBOT_PUBLIC_URL", "https://policy.example.org")
+    out = io.StringIO()
+    assert main(["ask", "target 新增市级平台"], out=out) == 0
+    assert f"二、(二) 5.  https://policy.example.org/d/{PLAN}#2.2.5" in out.getvalue()
+    monkeypatch.setattr("sys.stdin", io.StringIO("target 新增市级平台\n"))
+    out = io.StringIO()
+    assert main(["ask", "--json", "-"], out=out) == 0
+    result = json.loads(out.getvalue())["results"][0]
+    assert result["url"] == f"https://policy.example.org/d/{PLAN}#2.2.5"
+    monkeypatch.delenv("POLICYBOT_PUBLIC_URL")
+    out = io.StringIO()
+    assert main(["ask", "target 新增市级平台"], out=out) == 0
+    assert "https://" not in out.getvalue()
+
+
 # ---------------------------------------------------------------- the page
 
 def test_every_clause_of_every_seed_has_one_anchor(engine):
@@ -111,7 +130,7 @@ def test_the_page_shows_units_targets_and_metadata(engine):
     page = render_document(document, engine.clauses_of(PLAN))
     article = re.search(r'<article class="clause with-aside" id="2\.2\.5">.*?</article>', page, re.S).group(0)
     assert "二、(二) 5." in article and "<strong>积极推动高水平创新平台建设</strong>" in article
-    assert "市科技局" in article and "市发展改革委" in article and "新增市级平台" in article and "5家" in article
+    assert all(word in article for word in ("市科技局", "市发展改革委", "新增市级平台", "5家"))
     assert "广元市" in page and "行动计划" in page and f"{PLAN}.txt" in page
     assert "<h2" in page and "<script" not in page
 
@@ -129,7 +148,8 @@ def test_the_official_source_is_linked_and_nothing_else_is_trusted():
 
 def test_text_from_documents_is_escaped_everywhere():
     clause = Clause(id='x#1', doc_id="x", order=0, labels=("一、",), path=("<b>部分</b>",), heading="</p><script>",
-                    text="</p><script>alert(1)</script>完成投资>100亿元&", ref="《<t>》一、", lead_units=('"><x',),
+                    text="</p><script>alert(1)</script>完成投资>100亿元&", ref="《<t>》一、",
+                    lead_units=('"><x',),
                     targets=(Target("s", "<m>", 100.0, "亿元", "以上", "<h>", dt.date(2025, 12, 31)),))
     document = Document(id="x", title="<t>", issuer="<i>", region="<r>", date=None, kind=None, doc_number="<n>",
                         source="<s>.txt", content_hash="h")
