@@ -166,9 +166,9 @@ class FakeSlackAPI:
 
     def __init__(self, token: str = "xoxb-test-token"):
         self.token = token
-        # Socket Mode: `apps.connections.open` (called with the app-level token) answers this URL.
+        # Socket Mode: `apps.connections.open` (called with the app-level token) answers a URL from here.
         self.app_token: str | None = None
-        self.socket_url: str | None = None
+        self.connections_url: Callable[[], str] | None = None
         self.calls: list[Call] = []
         self._rate_limits: dict[str, list[int]] = {}
         self._ts = itertools.count(1)
@@ -277,7 +277,9 @@ class FakeSlackAPI:
             view = params.get("view")
             return {"ok": True, "view": json.loads(view) if isinstance(view, str) else view}
         if method == "apps.connections.open":
-            return {"ok": True, "url": self.socket_url} if self.socket_url else {"ok": False, "error": "not_allowed"}
+            if self.connections_url is None:
+                return {"ok": False, "error": "not_allowed"}
+            return {"ok": True, "url": self.connections_url()}
         return {"ok": True}
 
     def _handler_class(self):
