@@ -27,6 +27,13 @@ _DECLARED_LENGTH = re.compile(r"[0-9]{1,19}")
 _JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*+(?:"|\\?\Z)', re.S)
 _NOT_BRACKET = re.compile(r"[^\[\]{}]+")
 _OBJECTS_AS_ARRAYS = str.maketrans("{}", "[]")
+# Keys of Slack's payloads that Bolt and the listeners read as objects, or lists of objects,
+# without checking: another type there raises deep inside Bolt (a 500 and a traceback).
+# Slack sends `team` (org-wide installs) and a few others as null, so null passes.
+_OBJECT_KEYS = ("event", "view", "user", "team", "channel", "container", "message", "enterprise")
+_LIST_KEYS = ("actions", "authorizations")
+_REQUIRED = {"event_callback": "event", "block_actions": "actions", "view_submission": "view",
+             "view_closed": "view", "shortcut": "user", "message_action": "message"}
 
 
 @dataclass(frozen=True)
@@ -165,4 +172,29 @@ def parse_body(body: bytes, content_type: str, limits: EdgeLimits = EdgeLimits()
         data = load_json(form["payload"], limits) if "payload" in form else form
     if not isinstance(data, dict):
         raise Rejection(400, "body is not a JSON object")
+    check_shape(data)
     return data
+
+
+def check_shape(data: dict[str, Any]) -> None:
+    """Check the parts of a Slack payload that Bolt reads without checking have the types Slack sends.
+
+    Raises:
+        Rejection: 400 naming the first key of the wrong type, or a key the payload's type requires.
+    """
+    kind = data.get("type")
+    if kind is not None and not isinstance(kind, str):
+        raise Rejection(400, "payload key 'type' must be a string")
+    for key in _OBJECT_KEYS:
+        if data.get(key) is not None and not isinstance(data[key], dict):
+            raise Rejection(400, f"payload key {key!r} must be an object")
+    for key in _LIST_KEYS:
+        value = data.get(key)
+        if value is not None and not (isinstance(value, list) and all(isinstance(v, dict) for v in value)):
+            raise Rejection(400, f"payload key {key!r} must be a list of objects")
+    required = _REQUIRED.get(kind or "")
+    if required and not data.get(required):
+        raise Rejection(400, f"a {kind} payload needs {required!r}")
+    event = data.get("event")
+    if isinstance(event, dict) and not isinstance(event.get("type"), str):
+        raise Rejection(400, "payload key 'event.type' must be a string")

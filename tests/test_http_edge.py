@@ -184,6 +184,22 @@ def test_json_nested_a_thousand_deep_gets_400_with_one_log_line(running, caplog,
     assert_still_serving(running)
 
 
+@pytest.mark.parametrize("body, content_type", [
+    (b'{"type": "event_callback", "event": "x"}', "application/json"),
+    (b'{"type": "event_callback"}', "application/json"),
+    (b'{"type": "event_callback", "event": {"type": 5}}', "application/json"),
+    (b'{"type": "event_callback", "authorizations": "x", "event": {"type": "message"}}', "application/json"),
+    (b"payload=" + json.dumps({"type": "block_actions", "actions": "x"}).encode(), "application/x-www-form-urlencoded"),
+    (b"payload=" + json.dumps({"type": "view_submission", "view": None}).encode(), "application/x-www-form-urlencoded"),
+    (b"payload=" + json.dumps({"type": ["block_actions"]}).encode(), "application/x-www-form-urlencoded"),
+])
+def test_signed_payloads_of_the_wrong_shape_get_400_not_a_traceback(running, caplog, body, content_type):
+    """Signed, so only Slack (or a holder of the secret) could send them; Bolt would still raise."""
+    assert running.slack.post(body, content_type).status == 400
+    assert_one_line_and_no_traceback(caplog, 400)
+    assert running.settle() == []  # nothing reached Slack
+
+
 # ---------------------------------------------------------------- bodies too large
 
 def test_a_declared_256_mib_body_is_refused_before_any_of_it_is_sent(running, caplog):
