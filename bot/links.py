@@ -74,8 +74,16 @@ class ClauseLinks:
 
     base_url: str | None = None
 
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "base_url", self.base_url.strip().rstrip("/") or None if self.base_url else None)
+
     def __bool__(self) -> bool:
         return bool(self.base_url)
+
+    @property
+    def root(self) -> str:
+        """The path the server is reached under (`/policybot` in `https://example.org/policybot`), or ``."""
+        return urlsplit(self.base_url).path.rstrip("/") if self.base_url else ""
 
     def document_url(self, doc_id: str) -> str | None:
         return f"{self.base_url}{document_path(doc_id)}" if self.base_url else None

@@ -30,7 +30,7 @@ from bot import viewer
 from bot.app import build_app, build_runtime
 from bot.edge import EdgeLimits, Rejection, declared_length, parse_body, verify_signature
 from bot.engine import PolicyEngine
-from bot.links import VIEWER_PREFIX
+from bot.links import VIEWER_PREFIX, ClauseLinks
 from bot.settings import Settings
 
 log = logging.getLogger("policybot.server")
@@ -81,8 +81,13 @@ async def health(request: Request) -> Response:
     return PlainTextResponse("ok")
 
 
-def viewer_routes(engine: PolicyEngine) -> list[Route]:
-    """The read-only document viewer: `/d/` lists the documents, `/d/<doc_id>` shows one."""
+def viewer_routes(engine: PolicyEngine, root: str = "") -> list[Route]:
+    """The read-only document viewer: `/d/` lists the documents, `/d/<doc_id>` shows one.
+
+    Args:
+        root: the path a proxy serves this server under (that of `server.public_url`, e.g.
+            `/policybot`), which the pages' links to one another carry.
+    """
     headers = {"content-security-policy": viewer.CONTENT_SECURITY_POLICY, "x-content-type-options": "nosniff",
                "referrer-policy": "no-referrer", "cache-control": "no-cache", "vary": "Accept-Language"}
 
@@ -90,7 +95,7 @@ def viewer_routes(engine: PolicyEngine) -> list[Route]:
         return viewer.language_of(request.query_params.get("lang"), request.headers.get("accept-language"))
 
     async def index(request: Request) -> Response:
-        page = await run_in_threadpool(viewer.render_index, engine.documents, language=language(request))
+        page = await run_in_threadpool(viewer.render_index, engine.documents, language=language(request), root=root)
         return HTMLResponse(page, headers=headers)
 
     async def document(request: Request) -> Response:
@@ -98,16 +103,18 @@ def viewer_routes(engine: PolicyEngine) -> list[Route]:
         lang = language(request)
         found = engine.document(doc_id)
         if found is None:
-            return HTMLResponse(viewer.render_not_found(doc_id, language=lang), status_code=404, headers=headers)
+            return HTMLResponse(viewer.render_not_found(doc_id, language=lang, root=root), status_code=404,
+                                headers=headers)
         # The corpus hash names the version: a reload that changes the document changes the tag.
         tag = f'"{found.content_hash}-{lang}"'
         if tag in request.headers.get("if-none-match", ""):
             return Response(status_code=304, headers={**headers, "etag": tag})
-        page = await run_in_threadpool(lambda: viewer.render_document(found, engine.clauses_of(doc_id), language=lang))
+        page = await run_in_threadpool(
+            lambda: viewer.render_document(found, engine.clauses_of(doc_id), language=lang, root=root))
         return HTMLResponse(page, headers={**headers, "etag": tag})
 
     async def to_index(request: Request) -> Response:
-        return RedirectResponse(VIEWER_PREFIX, status_code=308)
+        return RedirectResponse(root + VIEWER_PREFIX, status_code=308)
 
     return [
         Route(VIEWER_PREFIX.rstrip("/"), to_index, methods=["GET"]),
@@ -118,11 +125,11 @@ def viewer_routes(engine: PolicyEngine) -> list[Route]:
 
 def create_asgi_app(app: App, *, signing_secret: str, clock: Callable[[], float] = time.time,
                     path: str = EVENTS_PATH, limits: EdgeLimits = EdgeLimits(),
-                    engine: PolicyEngine | None = None) -> Starlette:
+                    engine: PolicyEngine | None = None, viewer_root: str = "") -> Starlette:
     """Wrap the Bolt app in a Starlette app serving `path` (commands, events, interactivity).
 
     Args:
-        engine: when given, the document viewer is served too (`/d/...`).
+        engine: when given, the document viewer is served too (`/d/...`; see `viewer_routes`).
     """
 
     async def slack_events(request: Request) -> Response:
@@ -150,12 +157,12 @@ def create_asgi_app(app: App, *, signing_secret: str, clock: Callable[[], float]
         return to_starlette_response(bolt_response)
 
     routes = [Route(path, slack_events, methods=["POST"]), Route("/healthz", health, methods=["GET"])]
-    return Starlette(routes=routes + (viewer_routes(engine) if engine is not None else []))
+    return Starlette(routes=routes + (viewer_routes(engine, viewer_root) if engine is not None else []))
 
 
-def create_viewer_app(engine: PolicyEngine) -> Starlette:
+def create_viewer_app(engine: PolicyEngine, root: str = "") -> Starlette:
     """The viewer alone, for Socket Mode (Slack's requests come over the socket, not HTTP)."""
-    return Starlette(routes=[Route("/healthz", health, methods=["GET"]), *viewer_routes(engine)])
+    return Starlette(routes=[Route("/healthz", health, methods=["GET"]), *viewer_routes(engine, root)])
 
 
 def _protocol_with_head_deadline(seconds: float) -> type[H11Protocol]:
@@ -255,6 +262,7 @@ def serve(settings: Settings, host: str | None = None, port: int | None = None, 
     host = host or settings.host
     port = settings.port if port is None else port
     viewer_at = settings.public_url or f"http://{host}:{port}"
+    root = ClauseLinks(settings.public_url).root
     try:
         if runtime.slack.socket_mode:
             from slack_bolt.adapter.socket_mode import SocketModeHandler
@@ -265,13 +273,14 @@ def serve(settings: Settings, host: str | None = None, port: int | None = None, 
             log.info("serving %d documents over Socket Mode; viewer at %s%s", len(engine.documents), viewer_at,
                      VIEWER_PREFIX)
             try:
-                Server(server_config(create_viewer_app(engine), host, port)).run()
+                Server(server_config(create_viewer_app(engine, root), host, port)).run()
             finally:
                 handler.close()
             return
         log.info("serving %d documents on http://%s:%d%s; viewer at %s%s", len(engine.documents), host, port,
                  EVENTS_PATH, viewer_at, VIEWER_PREFIX)
-        asgi = create_asgi_app(app, signing_secret=runtime.slack.signing_secret or "", engine=engine)
+        asgi = create_asgi_app(app, signing_secret=runtime.slack.signing_secret or "", engine=engine,
+                               viewer_root=root)
         Server(server_config(asgi, host, port)).run()
     finally:
         jobs.shutdown(wait=False)

@@ -198,25 +198,33 @@ def _metadata(document: Document, language: str) -> str:
     return f'<dl class="meta">{"".join(cells)}</dl>'
 
 
-def render_document(document: Document, clauses: Sequence[Clause], *, language: str = "zh") -> str:
-    """Render a document as one page: metadata, source link, contents, every clause with its anchor."""
+def _back_link(root: str, language: str) -> str:
+    return f'<a class="back" href="{escape(root + document_path(""))}">{escape(s.VIEWER_BACK(language))}</a>'
+
+
+def render_document(document: Document, clauses: Sequence[Clause], *, language: str = "zh",
+                    root: str = "") -> str:
+    """Render a document as one page: metadata, source link, contents, every clause with its anchor.
+
+    Args:
+        root: the path a proxy serves the viewer under (`/policybot`), for links to the other pages.
+    """
     outline, contents = _outline(document, clauses, language)
     nav = ""
     if len(contents) > 1:
         items = "".join(f'<li><a href="{escape(_anchor_href(a))}">{escape(text)}</a></li>' for a, text in contents)
         nav = f"<nav><details><summary>{escape(s.VIEWER_CONTENTS(language))}</summary><ol>{items}</ol></details></nav>"
-    body = (f'<header><a class="back" href="{escape(document_path(""))}">{escape(s.VIEWER_BACK(language))}</a>'
-            f"<h1>《{escape(document.title)}》</h1>{_metadata(document, language)}</header>\n{nav}\n"
+    body = (f"<header>{_back_link(root, language)}<h1>《{escape(document.title)}》</h1>{_metadata(document, language)}</header>\n{nav}\n"
             f'<main lang="zh-CN">\n{outline}\n</main>')
     return _page(f"《{document.title}》", body, language)
 
 
-def render_index(documents: Sequence[Document], *, language: str = "zh") -> str:
+def render_index(documents: Sequence[Document], *, language: str = "zh", root: str = "") -> str:
     """Render the list of indexed documents, each linking to its page."""
     items = []
     for doc in documents:
         where = " · ".join(x for x in (doc.region, doc.date.isoformat() if doc.date else None, doc.kind) if x)
-        items.append(f'<li><a href="{escape(document_path(doc.id))}">《{escape(doc.title)}》</a>'
+        items.append(f'<li><a href="{escape(root + document_path(doc.id))}">《{escape(doc.title)}》</a>'
                      f"<span>{escape(where or s.VIEWER_UNKNOWN(language))}</span></li>")
     listing = (f'<ol class="documents">{"".join(items)}</ol>' if items
                else f"<p>{escape(s.VIEWER_INDEX_EMPTY(language))}</p>")
@@ -224,9 +232,8 @@ def render_index(documents: Sequence[Document], *, language: str = "zh") -> str:
     return _page(title, f"<header><h1>{escape(title)}</h1></header>\n<main>{listing}</main>", language)
 
 
-def render_not_found(doc_id: str, *, language: str = "zh") -> str:
+def render_not_found(doc_id: str, *, language: str = "zh", root: str = "") -> str:
     """Render the page for a document id the corpus does not have."""
     message = s.VIEWER_NOT_FOUND(language).format(doc_id=doc_id)
-    body = (f'<header><a class="back" href="{escape(document_path(""))}">{escape(s.VIEWER_BACK(language))}</a>'
-            f"<h1>{escape(message)}</h1></header>")
+    body = f"<header>{_back_link(root, language)}<h1>{escape(message)}</h1></header>"
     return _page(message, body, language)

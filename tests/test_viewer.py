@@ -68,6 +68,7 @@ def test_clause_links_round_trip_for_every_kind_of_id():
         doc_id, anchor = split_clause_id(clause_id)
         assert links.target_of(url) == LinkTarget(doc_id, anchor)
     assert links.target_of(links.document_url("2023/规划")) == LinkTarget("2023/规划", None)
+    assert ClauseLinks("https://policy.example.org/bot/").clause_url("x#1") == "https://policy.example.org/bot/d/x#1"
 
 
 def test_only_our_own_viewer_urls_are_read_back():
@@ -169,6 +170,14 @@ def test_language_follows_the_query_then_the_browser():
 def test_the_index_lists_every_document(engine):
     page = Elements(render_index(engine.documents))
     assert sorted(page.links()) == sorted(f"/d/{d.id}" for d in engine.documents)
+
+
+def test_behind_a_path_prefix_the_pages_link_under_it(engine):
+    root = ClauseLinks("https://example.org/policybot/").root
+    assert root == "/policybot" and ClauseLinks("https://example.org").root == ""
+    assert all(link.startswith("/policybot/d/") for link in Elements(render_index(engine.documents, root=root)).links())
+    page = Elements(render_document(engine.document(PLAN), engine.clauses_of(PLAN), root=root))
+    assert "/policybot/d/" in page.links()
 
 
 # ---------------------------------------------------------------- over HTTP
