@@ -6,6 +6,9 @@ UTF-8 and answers an odd timestamp with 500. Here every request passes the check
 a malformed body gets 400, a bad or stale signature 401, each refusal is one log line, and
 the server goes on. Connections that idle or never finish their request are closed.
 
+The same server answers the document viewer (`/d/`, pages from `bot.viewer`), in Socket
+Mode alone, since Slack's requests then come over the socket.
+
 This is the one module that imports Starlette and uvicorn.
 """
 from __future__ import annotations
@@ -196,7 +199,8 @@ def _protocol_with_head_deadline(seconds: float) -> type[H11Protocol]:
             super().connection_lost(exc)
 
         def _unsupported_upgrade_warning(self) -> None:
-            log_rejection(400, "unsupported Upgrade request", self.client[0] if self.client else None)
+            # uvicorn logs two warnings and serves the request as plain HTTP: one line says it.
+            log.info("ignored the Upgrade header of a request from %s", self.client[0] if self.client else "?")
 
         def _arm_head_timer(self) -> None:
             self._cancel_head_timer()
