@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 from bot.engine import PolicyEngine
 from bot.errors import ConfigError
+from bot.links import ClauseLinks
 from bot.settings import Settings
 
 if TYPE_CHECKING:
@@ -148,13 +149,15 @@ def build_runtime(settings: Settings, env: Mapping[str, str] | None = None, *, s
     client = make_web_client(slack.bot_token, slack.api_url)
     clock = clock or utc_now
     store = open_store(settings)
+    links = ClauseLinks(settings.public_url)
     try:
-        runner = DigestRunner(settings, engine, store, SlackPublisher(client), clock)
+        runner = DigestRunner(settings, engine, store, SlackPublisher(client, links), clock)
     except ConfigError:
         store.close()
         raise
     library = CorpusLibrary(settings.corpus_dir, store)
-    services = Services(settings=settings, engine=engine, store=store, clock=clock, digests=runner, library=library)
+    services = Services(settings=settings, engine=engine, store=store, clock=clock, digests=runner, library=library,
+                        links=links)
     return Runtime(settings, slack, client, services, CorpusWatcher(engine, library))
 
 

@@ -78,6 +78,8 @@ def _is_text(value: str) -> bool:
 
 def cmd_ask(args, settings: Settings, out: TextIO) -> int:
     """Answer queries: readable text, or one JSON object a line that keeps the batch aligned with its input."""
+    from bot.links import ClauseLinks
+
     limit = args.limit or settings.default_limit
     if limit > settings.max_limit:
         raise UsageError(f"--limit must be between 1 and {settings.max_limit} (search.max_limit)")
@@ -85,10 +87,11 @@ def cmd_ask(args, settings: Settings, out: TextIO) -> int:
     if not from_stdin and not all(_is_text(q) for q in args.query):
         raise UsageError("the query is not valid UTF-8 text")
     engine = _engine(settings)
+    links = ClauseLinks(settings.public_url)
     queries = _query_lines() if from_stdin else iter([(" ".join(args.query), True)])
     if args.json:
         for text, valid in queries:
-            line = _json_answer(engine, text, limit, args.offset) if valid else {"query": text, "error": strings.NOT_UTF8}
+            line = _json_answer(engine, links, text, limit, args.offset) if valid else {"query": text, "error": strings.NOT_UTF8}
             out.write(json.dumps(line, ensure_ascii=False) + "\n")
             out.flush()
         return 0
@@ -103,11 +106,11 @@ def cmd_ask(args, settings: Settings, out: TextIO) -> int:
         if text.strip():
             answer = engine.ask(text, limit=limit, offset=args.offset)
             refused = refused or answer.query.error is not None
-            out.write(render_answer(answer, engine.vocabulary, ansi=ansi) + "\n")
+            out.write(render_answer(answer, engine.vocabulary, ansi=ansi, links=links) + "\n")
     return 2 if refused and not from_stdin else 0
 
 
-def _json_answer(engine, text: str, limit: int, offset: int) -> dict:
+def _json_answer(engine, links, text: str, limit: int, offset: int) -> dict:
     """One line of `ask --json`: the answer, or why there is none; never an exception (the batch goes on)."""
     if not text.strip():
         return {"query": text, "error": strings.EMPTY_QUERY}
@@ -119,7 +122,10 @@ def _json_answer(engine, text: str, limit: int, offset: int) -> dict:
     if answer.query.error:
         return {"query": text, "error": strings.QUERY_ERRORS[answer.query.error]("zh").format(
             detail=answer.query.error_detail)}
-    return answer.to_json()
+    payload = answer.to_json()
+    for result in payload["results"]:
+        result["url"] = links.clause_url(result["id"])  # the viewer, when server.public_url is set
+    return payload
 
 
 def cmd_docs(args, settings: Settings, out: TextIO) -> int:
@@ -202,6 +208,7 @@ def cmd_digest(args, settings: Settings, out: TextIO) -> int:
     """
     from bot.app import build_runtime, open_store
     from bot.digest_runner import digest_for, plan
+    from bot.links import ClauseLinks
     from bot.render_text import format_digest
     from bot.services import utc_now
 
@@ -211,7 +218,8 @@ def cmd_digest(args, settings: Settings, out: TextIO) -> int:
         if plans and args.dry_run:  # needs neither Slack nor a token
             engine, now = _engine(settings), utc_now()
             for item in plans:
-                out.write(format_digest(digest_for(settings, engine, store, item.audience, item.schedule, now)))
+                digest = digest_for(settings, engine, store, item.audience, item.schedule, now)
+                out.write(format_digest(digest, ClauseLinks(settings.public_url)))
                 out.write("\n\n")
     finally:
         store.close()

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from bot.digest import Digest, short_ref
+from bot.links import NO_LINKS, ClauseLinks
 from bot.model import QUERY_INTENTS, Answer, Document, Hit, Intent, Span, Target
 from bot.settings import Vocabulary
 from bot import strings
@@ -75,9 +76,10 @@ def document_line(doc: Document) -> str:
     return f"《{doc.title}》 · {' · '.join(bits)}"
 
 
-def render_hit(n: int, hit: Hit, ansi: bool) -> list[str]:
+def render_hit(n: int, hit: Hit, ansi: bool, links: ClauseLinks = NO_LINKS) -> list[str]:
     c, d = hit.clause, hit.document
-    lines = [f"{n}. {c.ref}" + (f" {c.page_label}" if c.pages else ""),  # 第3页: where a PDF prints it
+    url = links.clause_url(c.id)
+    lines = [f"{n}. {c.ref}" + (f" {c.page_label}" if c.pages else "") + (f"  {url}" if url else ""),
              f"   {d.region or strings.UNKNOWN_REGION} · {date_text(d)}"
              f" · {strings.SCORE} {hit.score:.2f}",
              f"   {mark(hit.excerpt, hit.marks, ansi)}"]
@@ -104,8 +106,8 @@ def render_help(vocabulary: Vocabulary, language: str = "zh") -> str:
     return "\n".join(lines)
 
 
-def render_answer(answer: Answer, vocabulary: Vocabulary, ansi: bool = False) -> str:
-    """Readable text for one answer: document, reference, excerpt, units, targets."""
+def render_answer(answer: Answer, vocabulary: Vocabulary, ansi: bool = False, links: ClauseLinks = NO_LINKS) -> str:
+    """Readable text for one answer: document, reference (with its viewer link), excerpt, units, targets."""
     q = answer.query
     if q.error == "too_long":
         return strings.TOO_LONG
@@ -132,7 +134,7 @@ def render_answer(answer: Answer, vocabulary: Vocabulary, ansi: bool = False) ->
         first=answer.offset + 1, last=answer.offset + len(answer.hits), total=answer.total)
     lines = [header, ""]
     for n, hit in enumerate(answer.hits, answer.offset + 1):
-        lines.extend(render_hit(n, hit, ansi))
+        lines.extend(render_hit(n, hit, ansi, links))
         lines.append("")
     return "\n".join(lines).rstrip()
 
@@ -159,7 +161,11 @@ TEXT_COUNTS = "{clauses} 条款 · {targets} 个目标 · {tasks} 项任务"
 
 
 
-def format_digest(digest: Digest) -> str:
+def _with_url(text: str, url: str | None) -> str:
+    return f"{text}  {url}" if url else text
+
+
+def format_digest(digest: Digest, links: ClauseLinks = NO_LINKS) -> str:
     """Render a digest as plain text, as `policybot digest --dry-run` prints it."""
     when = f"{digest.local(digest.generated_at):%Y-%m-%d %H:%M} {digest.timezone}"
     lines = [f"{TEXT_TITLE} · {digest.audience} · {when}"]
@@ -176,7 +182,7 @@ def format_digest(digest: Digest) -> str:
             lines.append(f"[{label}] {document_line(doc)}")
             lines.append("    " + TEXT_COUNTS.format(clauses=doc.clause_count, targets=doc.target_count,
                                                     tasks=doc.task_count))
-            lines += [f"    - {short_ref(c, doc)}" for c in change.clauses]
+            lines += [f"    - {_with_url(short_ref(c, doc), links.clause_url(c.id))}" for c in change.clauses]
         lines += [f"[{TEXT_REMOVED}] 《{title}》" for title in digest.removed]
     if digest.topics:
         lines += ["", TEXT_TOPICS]
@@ -185,7 +191,8 @@ def format_digest(digest: Digest) -> str:
             if not update.hits:
                 lines.append(f"    {TEXT_TOPIC_NONE}")
             for hit in update.hits:
-                lines.append(f"    - {hit.clause.ref} · {hit.document.region or '—'}")
+                where = f"{hit.clause.ref} · {hit.document.region or '—'}"
+                lines.append(f"    - {_with_url(where, links.clause_url(hit.clause.id))}")
                 lines.append(f"      {hit.excerpt}")
             if update.more:
                 lines.append("    " + TEXT_MORE.format(count=update.more))
@@ -196,7 +203,8 @@ def format_digest(digest: Digest) -> str:
             lines.append(f"* {city.region or '—'}")
             for item in city.items:
                 status = TEXT_PAST if item.past else TEXT_COMING
-                lines.append(f"    - {item.target.due} {status} · {target_line(item.target)} · {item.clause.ref}")
+                line = f"{item.target.due} {status} · {target_line(item.target)} · {item.clause.ref}"
+                lines.append(f"    - {_with_url(line, links.clause_url(item.clause.id))}")
     return "\n".join(lines)
 
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from bot.corpus.library import CorpusLibrary
 from bot.digest_runner import DigestRunner
 from bot.engine import PolicyEngine
+from bot.links import ClauseLinks
 from bot.settings import Settings
 from bot.store import Store
 
@@ -28,3 +29,4 @@ class Services:
     clock: Clock
     digests: DigestRunner
     library: CorpusLibrary  # adds documents, shared through the database with every instance
+    links: ClauseLinks  # where references link to (the viewer under server.public_url)

@@ -108,6 +108,7 @@ class Settings:
     watch_corpus: bool
     scheduler: bool
     schedules: tuple[DigestSchedule, ...]
+    public_url: str | None  # where users reach `policybot serve` (the viewer's links); env POLICYBOT_PUBLIC_URL
 
 
 class _Reader:
@@ -256,6 +257,22 @@ def _load_schedules(raw: Any, source: str, problems: list[str]) -> tuple[DigestS
     return tuple(schedules)
 
 
+def _public_url(value: str | None, source: str, problems: list[str]) -> str | None:
+    """Validate `server.public_url`: an http(s) base URL, kept without a trailing slash."""
+    from urllib.parse import urlsplit
+
+    from bot.links import is_web_address
+
+    if not value or not value.strip():
+        return None
+    value = value.strip()
+    if not is_web_address(value) or urlsplit(value).query or urlsplit(value).fragment:
+        problems.append(f"{source}: key 'server.public_url' (or POLICYBOT_PUBLIC_URL) must be an http(s) "
+                        f"address without query or fragment, e.g. https://policy.example.org, not {value!r}")
+        return None
+    return value.rstrip("/")
+
+
 def _load_vocabulary(path: Path, problems: list[str]) -> Vocabulary:
     empty = Vocabulary({}, (), (), frozenset())
     try:
@@ -379,6 +396,8 @@ def load_settings(path: Path | str | None = None, *, corpus_override: str | None
         watch_corpus=r.require("watch_corpus", bool),
         scheduler=r.require("scheduler", bool, "digests."),
     )
+    public_url = _public_url(env.get("POLICYBOT_PUBLIC_URL") or r.get("public_url", str, None, "server."),
+                             r.where("server.public_url"), problems)
     r.report_unknown()
     if problems:
         raise ConfigError(problems)
@@ -398,6 +417,7 @@ def load_settings(path: Path | str | None = None, *, corpus_override: str | None
         database_url=database_url,
         schedules=schedules,
         **fields,
+        public_url=public_url,
     )
 
 

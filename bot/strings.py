@@ -88,3 +88,28 @@ COMMAND_HELP: dict[str, tuple[Text, Text, str]] = {
                    "digest now"),
     "reload": (Text("reload", "reload"), Text("重新读取文件夹中的文件", "re-read the corpus folder"), "reload"),
 }
+
+# ---------------------------------------------------------------- the document viewer (bot/viewer.py)
+
+VIEWER_INDEX_TITLE = Text("已收录的政策文件", "Indexed policy documents")
+VIEWER_INDEX_EMPTY = Text("还没有收录任何文件。", "No documents are indexed yet.")
+VIEWER_NOT_FOUND = Text("没有这份文件:{doc_id}", "No such document: {doc_id}")
+VIEWER_BACK = Text("全部文件", "All documents")
+VIEWER_CONTENTS = Text("目录", "Contents")
+VIEWER_SOURCE = Text("原文链接", "Official source")
+VIEWER_DOC_NUMBER = Text("文号", "Document number")
+VIEWER_ISSUER = Text("发布单位", "Issued by")
+VIEWER_DATE = Text("日期", "Date")
+VIEWER_REGION = Text("地区", "Region")
+VIEWER_KIND = Text("类型", "Type")
+VIEWER_FILE = Text("文件", "File")
+VIEWER_UNKNOWN = Text("未知", "unknown")
+VIEWER_COUNTS = Text("{clauses} 条款 · {targets} 个目标 · {tasks} 项任务",
+                     "{clauses} clauses · {targets} targets · {tasks} tasks")
+VIEWER_LEAD = Text("牵头单位", "Lead")
+VIEWER_SUPPORT = Text("配合单位", "Support")
+VIEWER_RESPONSIBLE = Text("责任单位", "Responsible")
+VIEWER_FIRST_LISTED = Text("文件未区分牵头与配合,列第一位者视为牵头",
+                           "the document does not say which unit leads; the first listed is shown as lead")
+VIEWER_TARGETS = Text("目标", "Targets")
+VIEWER_LINK_TITLE = Text("本条链接", "Link to this clause")

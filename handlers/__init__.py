@@ -8,7 +8,7 @@ from __future__ import annotations
 
 def register(app, services) -> None:
     """Register every surface's listeners on `app`, and the one error handler."""
-    from handlers import actions, commands, home, messages
+    from handlers import actions, commands, home, messages, unfurl
     from handlers.errors import handle_error
     from handlers.respond import use_retrying_respond
 
@@ -19,3 +19,4 @@ def register(app, services) -> None:
     messages.register(app, services, table)
     actions.register(app, services)
     home.register(app, services)
+    unfurl.register(app, services)

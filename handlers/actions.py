@@ -37,7 +37,7 @@ def make_share(services: Services):
                 return
             query = services.engine.parse(value["q"]) if value.get("q") else None
             user_id = (body.get("user") or {}).get("id", "")
-            message = blocks.render_shared(hit, user_id, query)
+            message = blocks.render_shared(hit, user_id, query, services.links)
             respond(**message_args(message, response_type="in_channel", replace_original=False))
 
     return handle_share
@@ -50,7 +50,8 @@ def make_full_clause(services: Services):
         with apologise_after_ack(respond, logger), logged_request("action", blocks.ACTION_FULL_CLAUSE) as log:
             found = services.engine.clause(_action(body).get("value") or "")
             log.intent, log.results = "clause", int(found is not None)
-            message = blocks.render_clause(*found) if found else blocks.render_notice(s.CLAUSE_GONE)
+            message = (blocks.render_clause(*found, links=services.links) if found
+                       else blocks.render_notice(s.CLAUSE_GONE))
             respond(**message_args(message, response_type="ephemeral", replace_original=False,
                                    thread_ts=_thread_ts(body)))
 
@@ -69,7 +70,7 @@ def make_more_results(services: Services):
                 return
             answer = services.engine.ask(text, limit=services.settings.default_limit, offset=offset)
             log.intent, log.results = answer.query.intent, len(answer.hits)
-            message = render_for(answer, "command" if _is_ephemeral(body) else "dm")
+            message = render_for(answer, "command" if _is_ephemeral(body) else "dm", services.links)
             respond(**message_args(message, replace_original=True))
 
     return handle_more_results

@@ -1,6 +1,7 @@
 """The subcommands that ask the corpus: target, lead-unit, unit, search, docs, and help."""
 from __future__ import annotations
 
+from bot.links import NO_LINKS, ClauseLinks
 from bot.model import Answer, Intent, Query
 from handlers import blocks
 from handlers import strings as s
@@ -8,20 +9,21 @@ from handlers.context import PolicyContext, Reply
 from handlers.table import CommandTable
 
 
-def render_for(answer: Answer, surface: str) -> dict:
+def render_for(answer: Answer, surface: str, links: ClauseLinks = NO_LINKS) -> dict:
     """Render an answer as it should look on `surface`.
 
     Slash command replies are ephemeral: they repeat the query and offer sharing.
     DM and mention replies are threaded under the visible question, so they do neither.
     """
     ephemeral = surface == "command"
-    return blocks.render_answer(answer, echo=ephemeral, share=ephemeral, prefix=s.COMMAND if ephemeral else "")
+    return blocks.render_answer(answer, echo=ephemeral, share=ephemeral, prefix=s.COMMAND if ephemeral else "",
+                                links=links)
 
 
 def answer_query(query: Query, ctx: PolicyContext) -> Reply:
     """Search the corpus for a target, lead-unit, unit or search query."""
     answer = ctx.services.engine.answer(query, limit=ctx.services.settings.default_limit)
-    return Reply(render_for(answer, ctx.surface), query.intent, len(answer.hits) if answer.matched else 0)
+    return Reply(render_for(answer, ctx.surface, ctx.services.links), query.intent, len(answer.hits) if answer.matched else 0)
 
 
 def answer_docs(query: Query, ctx: PolicyContext) -> Reply:

@@ -17,6 +17,7 @@ import json
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from bot.links import NO_LINKS, ClauseLinks
 from bot.model import QUERY_INTENTS, Answer, Clause, Document, Hit, Intent, Query, Span, Target
 from bot.settings import Vocabulary
 from handlers import strings as s
@@ -212,13 +213,25 @@ def format_target(target: Target) -> str:
     return f"{comparator}{figure}"
 
 
-def reference_line(clause: Clause, document: Document) -> str:
-    """Return `《title》 path · city · date` as escaped mrkdwn."""
-    parts = [clause.ref or f"《{document.title}》"]
-    parts.append(document.region or s.UNKNOWN_REGION)
+def linked(text: str, url: str | None, limit: int = 500) -> str:
+    """Return `text` as escaped mrkdwn, as a link `<url|text>` when there is a URL.
+
+    Slack ends a link's label at the first `>` and its URL at the first `|`: the label is
+    escaped (`>` becomes `&gt;`) and a `|` in it is written as the full-width `｜`; the
+    URL (percent-encoded by `bot.links`) holds neither.
+    """
+    if not url:
+        return plain(text, limit)
+    return f"<{escape(url)}|{clip(escape(text.replace('|', '｜')), limit)}>"
+
+
+def reference_line(clause: Clause, document: Document, links: ClauseLinks = NO_LINKS) -> str:
+    """Return `《title》 path · city · date` as escaped mrkdwn, the reference linking to the viewer."""
+    parts = [linked(clause.ref or f"《{document.title}》", links.clause_url(clause.id))]
+    parts.append(escape(document.region or s.UNKNOWN_REGION))
     if document.date:
         parts.append(document.date.isoformat())
-    return escape(" · ".join(parts))
+    return " · ".join(parts)
 
 
 def unit_list(units: Sequence[str], highlight: str = "", limit: int = 1800) -> str:
@@ -259,13 +272,13 @@ def _hit_title(number: int, clause: Clause) -> str:
 
 
 def render_hit(hit: Hit, number: int, *, query: Query, offset: int, share: bool,
-               buttons: bool = True) -> list[Block]:
+               buttons: bool = True, links: ClauseLinks = NO_LINKS) -> list[Block]:
     """Render one result: title, excerpt with matches in bold, reference, fields, buttons."""
     clause, document = hit.clause, hit.document
     excerpt = bold_marks(hit.excerpt or clause.text, hit.marks if hit.excerpt else ())
     blocks: list[Block] = [
         section(f"{_hit_title(number, clause)}\n{excerpt}", block_id=f"hit-{number}"),
-        context(reference_line(clause, document)),
+        context(reference_line(clause, document, links)),
     ]
     targets = hit.targets or (clause.targets if query.intent == "target" else ())
     fields = unit_fields(clause, query.topic if query.intent == "unit" else "") + target_fields(targets)
@@ -336,7 +349,7 @@ def _fallback_for_hits(answer: Answer, hits: Sequence[Hit]) -> str:
 # ---------------------------------------------------------------- whole messages
 
 def render_answer(answer: Answer, *, echo: bool = True, share: bool = True, prefix: str = s.COMMAND,
-                  max_blocks: int = MAX_BLOCKS) -> Message:
+                  max_blocks: int = MAX_BLOCKS, links: ClauseLinks = NO_LINKS) -> Message:
     """Render an engine answer: the results with their buttons, or why there are none.
 
     Args:
@@ -345,6 +358,7 @@ def render_answer(answer: Answer, *, echo: bool = True, share: bool = True, pref
         share: offer "Share in channel" (only useful on a reply only the asker sees).
         prefix: how the user invokes the bot here, for help hints (`/policy ` or nothing).
         max_blocks: the surface's block limit.
+        links: where each reference links to (the document viewer), if anywhere.
     """
     query = answer.query
     if query.intent == "docs":
@@ -355,7 +369,7 @@ def render_answer(answer: Answer, *, echo: bool = True, share: bool = True, pref
 
     head: list[Block] = [render_echo(query.raw, prefix.strip() or s.COMMAND)] if echo else []
     comparison = render_comparison(answer.hits) if query.intent == "target" else []
-    groups = [render_hit(hit, answer.offset + i + 1, query=query, offset=answer.offset, share=share)
+    groups = [render_hit(hit, answer.offset + i + 1, query=query, offset=answer.offset, share=share, links=links)
               for i, hit in enumerate(answer.hits)]
     # Reserve room for the summary, the comparison, the "not shown" note and the footer row.
     budget = max_blocks - len(head) - 1 - len(comparison) - 2
@@ -504,12 +518,13 @@ def render_notice(text: str) -> Message:
     return {"text": text, "blocks": [section(text)]}
 
 
-def render_clause(clause: Clause, document: Document, *, max_blocks: int = MAX_BLOCKS) -> Message:
+def render_clause(clause: Clause, document: Document, *, max_blocks: int = MAX_BLOCKS,
+                  links: ClauseLinks = NO_LINKS) -> Message:
     """Render a whole clause: heading, every paragraph of its text, units and targets."""
     blocks: list[Block] = []
     title = clause.heading or (clause.path[-1] if clause.path else document.title)
     blocks.append(section(f"*{plain(title, 500)}*"))
-    blocks.append(context(reference_line(clause, document)))
+    blocks.append(context(reference_line(clause, document, links)))
     chunks = split_text(escape(clause.text), MAX_TEXT)
     fields = unit_fields(clause) + target_fields(clause.targets)
     room = max_blocks - len(blocks) - (1 if fields else 0)
@@ -540,13 +555,13 @@ def split_text(text: str, limit: int) -> list[str]:
     return [p for p in pieces if p.strip()] or [" "]
 
 
-def render_shared(hit: Hit, user_id: str, query: Query | None) -> Message:
+def render_shared(hit: Hit, user_id: str, query: Query | None, links: ClauseLinks = NO_LINKS) -> Message:
     """Render one result for everyone in the channel, saying who shared it."""
     who = f"<@{user_id}>" if _is_slack_id(user_id) else s.SOMEONE
     by = (s.SHARED_BY.format(who=who, query=f"`{plain(query.raw, 300)}`") if query is not None
           else s.SHARED_BY_NO_QUERY.format(who=who))
     fake_query = query or Query(raw="", intent="search", topic="")
-    blocks = [context(by)] + render_hit(hit, 1, query=fake_query, offset=0, share=False, buttons=False)
+    blocks = [context(by)] + render_hit(hit, 1, query=fake_query, offset=0, share=False, buttons=False, links=links)
     # The number "1." is meaningless outside the original list; drop it from the title.
     first = blocks[1]["text"]["text"]
     blocks[1]["text"]["text"] = first.replace("*1. ", "*", 1).replace("*1.*", "", 1)

@@ -11,11 +11,12 @@ from collections.abc import Sequence
 from typing import Any
 
 from bot.digest import CityTargets, Digest, DocumentChange, DueTarget, TopicUpdate, short_ref
+from bot.links import NO_LINKS, ClauseLinks
 from bot.model import Hit
 from bot.settings import DigestSchedule
 from bot.store import Subscription
 from handlers.blocks import (MAX_BLOCKS, MAX_TEXT, Block, Message, bold_marks, context, divider, escape,
-                             fit_message, format_target, header, plain, reference_line, section, split_text)
+                             fit_message, format_target, header, linked, plain, reference_line, section, split_text)
 
 # ---------------------------------------------------------------- strings
 
@@ -70,53 +71,54 @@ def summary_line(digest: Digest) -> str:
 
 # ---------------------------------------------------------------- sections
 
-def document_block(change: DocumentChange) -> Block:
+def document_block(change: DocumentChange, links: ClauseLinks = NO_LINKS) -> Block:
     doc = change.document
     label = ADDED if change.status == "added" else CHANGED
     where = " · ".join(x for x in (doc.region, doc.date.isoformat() if doc.date else None, doc.kind) if x)
-    lines = [f"*{label}* {plain('《' + doc.title + '》', 500)}"]
+    lines = [f"*{label}* {linked('《' + doc.title + '》', links.document_url(doc.id), 500)}"]
     if where:
         lines.append(escape(where))
     lines.append(DOC_COUNTS.format(clauses=doc.clause_count, targets=doc.target_count, tasks=doc.task_count))
-    lines += [f"• {plain(short_ref(c, doc), 400)}" for c in change.clauses]
+    lines += [f"• {linked(short_ref(c, doc), links.clause_url(c.id), 400)}" for c in change.clauses]
     return section("\n".join(lines))
 
 
-def hit_block(hit: Hit) -> Block:
+def hit_block(hit: Hit, links: ClauseLinks = NO_LINKS) -> Block:
     excerpt = bold_marks(hit.excerpt or hit.clause.text, hit.marks if hit.excerpt else (), limit=1200)
-    return section(f"{excerpt}\n— {reference_line(hit.clause, hit.document)}")
+    return section(f"{excerpt}\n— {reference_line(hit.clause, hit.document, links)}")
 
 
-def topic_units(update: TopicUpdate) -> list[list[Block]]:
+def topic_units(update: TopicUpdate, links: ClauseLinks = NO_LINKS) -> list[list[Block]]:
     topic = plain(update.topic, 200)
     if update.first:
         title = TOPIC_FIRST if update.hits else TOPIC_NO_MATCH
     else:
         title = TOPIC_NEW if update.hits else TOPIC_NONE
     units: list[list[Block]] = [[section(title.format(topic=topic, count=len(update.hits) + update.more))]]
-    units += [[hit_block(h)] for h in update.hits]
+    units += [[hit_block(h, links)] for h in update.hits]
     if update.more:
         units.append([context(MORE_CLAUSES.format(count=update.more, topic=escape(update.topic[:200])))])
     return units
 
 
-def due_line(item: DueTarget) -> str:
+def due_line(item: DueTarget, links: ClauseLinks = NO_LINKS) -> str:
     t = item.target
     status = PAST if item.past else COMING
     horizon = f" · {plain(t.horizon, 60)}" if t.horizon else ""
+    reference = linked(item.clause.ref, links.clause_url(item.clause.id), 300)
     return (f"• {t.due.isoformat()} _{status}_ · *{plain(t.metric or '目标', 120)}* "
-            f"{plain(format_target(t), 60)}{horizon} — {plain(item.clause.ref, 300)}")
+            f"{plain(format_target(t), 60)}{horizon} — {reference}")
 
 
-def city_blocks(city: CityTargets) -> list[Block]:
-    lines = [due_line(item) for item in city.items[:TARGETS_PER_CITY]]
+def city_blocks(city: CityTargets, links: ClauseLinks = NO_LINKS) -> list[Block]:
+    lines = [due_line(item, links) for item in city.items[:TARGETS_PER_CITY]]
     if len(city.items) > TARGETS_PER_CITY:
         lines.append(MORE_TARGETS.format(count=len(city.items) - TARGETS_PER_CITY))
     text = f"*{plain(city.region or UNKNOWN_CITY, 100)}*\n" + "\n".join(lines)
     return [section(piece) for piece in split_text(text, MAX_TEXT)]
 
 
-def digest_units(digest: Digest) -> list[list[Block]]:
+def digest_units(digest: Digest, links: ClauseLinks = NO_LINKS) -> list[list[Block]]:
     """The digest's body as units: blocks that must stay in one message."""
     units: list[list[Block]] = []
 
@@ -131,18 +133,18 @@ def digest_units(digest: Digest) -> list[list[Block]]:
             units.append([block])
 
     if digest.documents or digest.removed:
-        items = [[document_block(c)] for c in digest.documents]
+        items = [[document_block(c, links)] for c in digest.documents]
         if digest.removed:
             titles = "、".join(f"《{t}》" for t in digest.removed)
             items.append([context(plain(REMOVED.format(titles=titles), MAX_TEXT))])
         title = DOCUMENTS_FIRST if digest.first else DOCUMENTS
         heading(section(title.format(count=len(digest.documents))), items)
     if digest.topics:
-        items = [unit for update in digest.topics for unit in topic_units(update)]
+        items = [unit for update in digest.topics for unit in topic_units(update, links)]
         heading(section(TOPICS), items)
     if digest.due:
         start, end = digest.window
-        items = [city_blocks(city) for city in digest.due]
+        items = [city_blocks(city, links) for city in digest.due]
         heading(section(TARGETS.format(start=start.isoformat(), end=end.isoformat())), items)
     return units
 
@@ -166,14 +168,14 @@ def _pack(units: list[list[Block]], first_room: int, room: int) -> list[list[Blo
 
 # ---------------------------------------------------------------- whole messages
 
-def render_digest(digest: Digest, *, max_blocks: int = MAX_BLOCKS) -> list[Message]:
+def render_digest(digest: Digest, *, max_blocks: int = MAX_BLOCKS, links: ClauseLinks = NO_LINKS) -> list[Message]:
     """Render a digest as Slack messages: the first for the channel, the rest for its thread."""
     if digest.is_empty and not digest.first:
         text = NOTHING_NEW.format(since=_when(digest, digest.since))
         return [{"text": text, "blocks": [section(text)]}]
     summary = summary_line(digest)
     head = [header(TITLE.format(date=digest.local(digest.generated_at).date().isoformat())), context(escape(summary))]
-    pages = _pack(digest_units(digest), max_blocks - len(head), max_blocks - 1)
+    pages = _pack(digest_units(digest, links), max_blocks - len(head), max_blocks - 1)
     messages = []
     for n, page in enumerate(pages, start=1):
         if n == 1:
@@ -185,9 +187,10 @@ def render_digest(digest: Digest, *, max_blocks: int = MAX_BLOCKS) -> list[Messa
     return messages
 
 
-def render_preview(digest: Digest, where: str, *, max_blocks: int = MAX_BLOCKS) -> Message:
+def render_preview(digest: Digest, where: str, *, max_blocks: int = MAX_BLOCKS,
+                   links: ClauseLinks = NO_LINKS) -> Message:
     """The next digest as one ephemeral message: what would be posted, cut to one message."""
-    messages = render_digest(digest, max_blocks=max_blocks)
+    messages = render_digest(digest, max_blocks=max_blocks, links=links)
     blocks: list[Block] = [context(PREVIEW.format(where=where))]
     left = 0
     for i, message in enumerate(messages):

@@ -6,6 +6,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.digest import Digest
 from bot.digest_runner import Delivery, DeliveryError
+from bot.links import NO_LINKS, ClauseLinks
 from bot.store import Audience
 from handlers.digest_blocks import render_digest
 
@@ -17,11 +18,12 @@ class SlackPublisher:
     refusal that remains becomes a DeliveryError, which the runner records and retries.
     """
 
-    def __init__(self, client: WebClient):
+    def __init__(self, client: WebClient, links: ClauseLinks = NO_LINKS):
         self.client = client
+        self.links = links
 
     def publish(self, digest: Digest) -> Delivery:
-        messages = render_digest(digest)
+        messages = render_digest(digest, links=self.links)
         # For a user, chat.postMessage to the user id posts in the bot's DM with them.
         try:
             head = self.client.chat_postMessage(channel=digest.audience.id, unfurl_links=False, unfurl_media=False,

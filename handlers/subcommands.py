@@ -106,7 +106,7 @@ def digest_usage(query: Query, ctx: PolicyContext, audience: Audience) -> dict:
 def preview_digest(query: Query, ctx: PolicyContext, audience: Audience) -> dict:
     """Show the next digest to the user alone."""
     digest = ctx.services.digests.digest(audience)
-    return view.render_preview(digest, _where(audience).replace("in ", "", 1))
+    return view.render_preview(digest, _where(audience).replace("in ", "", 1), links=ctx.services.links)
 
 
 def post_digest_now(query: Query, ctx: PolicyContext, audience: Audience) -> dict:

@@ -129,6 +129,23 @@ def message_problems(message: dict[str, Any], max_blocks: int = 50) -> list[str]
     return problems
 
 
+def unfurl_problems(params: dict[str, Any]) -> list[str]:
+    """Every way a `chat.unfurl` call breaks Slack's contract (empty when valid)."""
+    problems = []
+    if not ((params.get("channel") and params.get("ts")) or (params.get("unfurl_id") and params.get("source"))):
+        problems.append("chat.unfurl: needs channel and ts, or unfurl_id and source")
+    unfurls = params.get("unfurls")
+    try:
+        unfurls = json.loads(unfurls) if isinstance(unfurls, str) else unfurls
+    except ValueError:
+        return problems + ["unfurls: not JSON"]
+    if not isinstance(unfurls, dict) or not unfurls:
+        return problems + ["unfurls: must map each URL to its preview"]
+    for url, preview in unfurls.items():
+        problems += [f"unfurls[{url}]: {p}" for p in block_kit_problems((preview or {}).get("blocks"))]
+    return problems
+
+
 # ---------------------------------------------------------------- the Web API fake
 
 @dataclass
@@ -149,6 +166,9 @@ class FakeSlackAPI:
 
     def __init__(self, token: str = "xoxb-test-token"):
         self.token = token
+        # Socket Mode: `apps.connections.open` (called with the app-level token) answers a URL from here.
+        self.app_token: str | None = None
+        self.connections_url: Callable[[], str] | None = None
         self.calls: list[Call] = []
         self._rate_limits: dict[str, list[int]] = {}
         self._ts = itertools.count(1)
@@ -256,6 +276,10 @@ class FakeSlackAPI:
         if method == "views.publish":
             view = params.get("view")
             return {"ok": True, "view": json.loads(view) if isinstance(view, str) else view}
+        if method == "apps.connections.open":
+            if self.connections_url is None:
+                return {"ok": False, "error": "not_allowed"}
+            return {"ok": True, "url": self.connections_url()}
         return {"ok": True}
 
     def _handler_class(self):
@@ -312,7 +336,8 @@ class FakeSlackAPI:
                     self._send(200, b"ok")
 
             def _web_api(self, method: str, params: dict, token: str | None) -> None:
-                if fake.token and token != fake.token:
+                expected = fake.app_token if method == "apps.connections.open" else fake.token
+                if expected and token != expected:
                     fake._record(Call("api", method, params, token, 401))
                     self._send(200, {"ok": False, "error": "invalid_auth"})
                     return
@@ -323,6 +348,8 @@ class FakeSlackAPI:
                     view = params.get("view")
                     view = json.loads(view) if isinstance(view, str) else (view or {})
                     problems = block_kit_problems(view.get("blocks"), max_blocks=100)
+                elif method == "chat.unfurl":
+                    problems = unfurl_problems(params)
                 fake._record(Call("api", method, params, token, 200 if not problems else 400, problems))
                 if problems:
                     self._send(200, {"ok": False, "error": "invalid_blocks",
@@ -457,6 +484,17 @@ class SlackSender:
         body = json.dumps({"token": "legacy-verification-token", "challenge": challenge,
                            "type": "url_verification"}).encode()
         return self.post(body, "application/json", **kwargs)
+
+    def link_shared(self, urls: list[str], *, channel: str = "C0GENERAL", user: str = "U0ASKER",
+                    composer: bool = False, **kwargs) -> tuple[Sent, dict]:
+        """Send `link_shared` as Slack does when a message (or the composer) holds links to our domain."""
+        ts = f"{int(time.time())}.{next(self._ids):06d}"
+        event = {"type": "link_shared", "channel": "COMPOSER" if composer else channel, "user": user,
+                 "message_ts": ts, "event_ts": ts, "is_bot_user_member": True,
+                 "links": [{"domain": url.split("/")[2], "url": url} for url in urls]}
+        if composer:
+            event.update(unfurl_id=f"C123456.{ts}.{next(self._ids):032x}", source="composer")
+        return self.event(event, **kwargs), event
 
     def app_home_opened(self, user: str = "U0ASKER", **kwargs) -> Sent:
         event = {"type": "app_home_opened", "user": user, "channel": "D0ASKER", "tab": "home",

@@ -15,7 +15,8 @@ from fake_slack import FakeSlackAPI, SlackSender
 from slack_bolt import App
 
 from bot.app import Runtime, build_app, build_runtime
-from bot.server import EVENTS_PATH, create_asgi_app
+from bot.edge import EdgeLimits
+from bot.server import EVENTS_PATH, create_asgi_app, server_config
 
 TOKEN = "xoxb-test-token-0123456789"
 SECRET = "test-signing-secret-abcdef"
@@ -80,15 +81,14 @@ def make_runtime(settings, fake: FakeSlackAPI, folder, *, engine=None, clock=Non
 
 
 
-
 @contextmanager
-def serve_in_thread(asgi) -> Iterator[str]:
-    """Serve an ASGI app with uvicorn on 127.0.0.1 (free port) in a thread; yield its base URL."""
+def serve_in_thread(asgi, limits: EdgeLimits = EdgeLimits()) -> Iterator[str]:
+    """Serve an ASGI app as `policybot serve` does, on 127.0.0.1 (free port) in a thread; yield its base URL."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(asgi, log_config=None, access_log=False, lifespan="off"))
+    server = uvicorn.Server(server_config(asgi, "127.0.0.1", port, limits))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name="app-under-test", daemon=True)
     thread.start()
     deadline = time.monotonic() + 10
@@ -105,12 +105,13 @@ def serve_in_thread(asgi) -> Iterator[str]:
 
 
 @contextmanager
-def running_app(runtime: Runtime, fake: FakeSlackAPI) -> Iterator[RunningApp]:
+def running_app(runtime: Runtime, fake: FakeSlackAPI, limits: EdgeLimits = EdgeLimits()) -> Iterator[RunningApp]:
     """Build the Bolt app over `runtime` and serve it over HTTP until the block ends."""
     listeners = TrackingExecutor()
     app = build_app(runtime, listener_executor=listeners)
     try:
-        with serve_in_thread(create_asgi_app(app, signing_secret=SECRET)) as base:
+        with serve_in_thread(create_asgi_app(app, signing_secret=SECRET, limits=limits,
+                                             engine=runtime.services.engine), limits) as base:
             url = base + EVENTS_PATH
             yield RunningApp(fake, SlackSender(url, SECRET, fake), app, url, runtime, listeners)
     finally:
@@ -118,12 +119,12 @@ def running_app(runtime: Runtime, fake: FakeSlackAPI) -> Iterator[RunningApp]:
 
 
 @contextmanager
-def running_bot(settings, folder, **runtime_options) -> Iterator[RunningApp]:
+def running_bot(settings, folder, *, limits: EdgeLimits = EdgeLimits(), **runtime_options) -> Iterator[RunningApp]:
     """A fake Slack, a runtime and the app served over HTTP: everything one module of tests shares."""
     with FakeSlackAPI(token=TOKEN) as fake:
         runtime = make_runtime(settings, fake, folder, **runtime_options)
         try:
-            with running_app(runtime, fake) as running:
+            with running_app(runtime, fake, limits) as running:
                 yield running
         finally:
             runtime.close()

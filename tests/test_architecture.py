@@ -24,6 +24,8 @@ DOORS = {
     "opencc": {"bot.corpus.text"},
     "pypinyin": {"bot.query"},
     "apscheduler": {"bot.jobs", "bot.cron"},
+    "starlette": {"bot.server"},
+    "uvicorn": {"bot.server"},
     "sqlalchemy": {"bot.store", "bot.migrations.env"} | {f"bot.migrations.versions.{p.stem}" for p in
                                                           (ROOT / "bot" / "migrations" / "versions").glob("*.py")},
 }

@@ -10,7 +10,8 @@ from bot.cli import main
 from tests.conftest import ROOT
 
 KEYS = {"id", "doc_id", "doc_title", "issuer", "region", "date", "path", "heading", "ref", "text", "excerpt",
-        "score", "lead_units", "support_units", "units_rule", "targets", "date_source", "responsible_units", "duties"}
+        "score", "lead_units", "support_units", "units_rule", "targets", "date_source", "responsible_units", "duties",
+        "url"}
 TARGET_KEYS = {"sentence", "metric", "value", "unit", "comparator", "horizon", "value_max", "kind", "horizon_year",
                "horizon_implied", "detail"}
 

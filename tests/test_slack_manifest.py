@@ -14,14 +14,21 @@ def test_the_policy_command_has_a_usage_hint_that_works():
 
 def test_minimal_bot_scopes():
     assert sorted(MANIFEST["oauth_config"]["scopes"]["bot"]) == sorted(
-        ["commands", "chat:write", "im:history", "app_mentions:read"])
+        ["commands", "chat:write", "im:history", "app_mentions:read", "links:read", "links:write"])
     assert "user" not in MANIFEST["oauth_config"]["scopes"]
 
 
 def test_events_interactivity_and_socket_mode():
     settings = MANIFEST["settings"]
-    assert sorted(settings["event_subscriptions"]["bot_events"]) == ["app_home_opened", "app_mention", "message.im"]
+    assert sorted(settings["event_subscriptions"]["bot_events"]) == ["app_home_opened", "app_mention", "link_shared",
+                                                                     "message.im"]
     assert settings["interactivity"]["is_enabled"] is True
     assert settings["socket_mode_enabled"] is True
     home = MANIFEST["features"]["app_home"]
     assert home["home_tab_enabled"] and home["messages_tab_enabled"] and not home["messages_tab_read_only_enabled"]
+
+
+def test_viewer_links_unfurl():
+    """link_shared arrives only for the app's unfurl domains: the viewer's host must be one."""
+    (domain,) = MANIFEST["features"]["unfurl_domains"]
+    assert "." in domain and "/" not in domain and ":" not in domain

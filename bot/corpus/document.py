@@ -14,6 +14,7 @@ from bot.corpus.structure import Node, parse_outline
 from bot.corpus.targets import extract_targets, find_horizon, parse_horizon
 from bot.corpus.units import extract_units, find_convention
 from bot.errors import DocumentError
+from bot.links import source_url_of
 from bot.model import Clause, ParsedDocument, Target
 
 _GOAL_HEADING = re.compile(r"(主要|发展|奋斗|总体|工作|预期|阶段性|具体)目标|目标任务|主要指标")
@@ -247,6 +248,7 @@ def parse_document(raw: str, *, doc_id: str, source: str, content_hash: str,
         issuer_source=issuer_source if issuer else None,
         region_source=region_source if region else None,
         date_source=date_source if date else None,
+        source_url=source_url_of(meta),
     )
 
 

@@ -274,8 +274,7 @@ def read_document(data: bytes, source: str, *, doc_id: str, sidecar: dict[str, A
         text = decode_bytes(data, source)
         front, body = split_front_matter(text, source)
         meta = {**sidecar, **front}
-        return _finish(parse_document(body, doc_id=doc_id, source=source, content_hash=content_hash(data, meta),
-                                      meta=meta), meta)
+        return parse_document(body, doc_id=doc_id, source=source, content_hash=content_hash(data, meta), meta=meta)
     from bot.corpus.readers import read_document_bytes
 
     extracted = read_document_bytes(data, source)
@@ -288,12 +287,7 @@ def read_document(data: bytes, source: str, *, doc_id: str, sidecar: dict[str, A
         doc = attach_pages(doc, extracted.text, extracted.page_starts)
     if extracted.notes:
         doc = dataclasses.replace(doc, notes=extracted.notes + doc.notes)
-    return _finish(doc, meta)
-
-
-def _finish(doc: ParsedDocument, meta: dict[str, Any]) -> ParsedDocument:
-    url = meta.get("source_url")
-    return dataclasses.replace(doc, source_url=str(url)) if url else doc
+    return doc
 
 
 def _load_one(job: tuple[Path, str, str]) -> ParsedDocument | DocumentError:
