@@ -10,6 +10,7 @@ from typing import Callable, TextIO
 
 from bot.errors import ConfigError, PolicybotError
 from bot.settings import Settings, load_settings
+from bot.strings import Catalog, language_of
 
 log = logging.getLogger("policybot")
 
@@ -69,7 +70,8 @@ def cmd_ask(args, settings: Settings, out: TextIO) -> int:
 
     ansi = out.isatty()
     for text in queries:
-        out.write(render_answer(engine.ask(text, limit=limit, offset=args.offset), engine.vocabulary, ansi=ansi) + "\n")
+        out.write(render_answer(engine.ask(text, limit=limit, offset=args.offset), engine.vocabulary, ansi=ansi,
+                                t=Catalog(args.lang), documents=engine.documents) + "\n")
     return 0
 
 
@@ -78,7 +80,7 @@ def cmd_docs(args, settings: Settings, out: TextIO) -> int:
 
     engine = _engine(settings)
     for doc in engine.documents:
-        out.write(render_document_summary(doc) + "\n")
+        out.write(render_document_summary(doc, Catalog(args.lang)) + "\n")
     for error in engine.load_errors:
         out.write(f"skipped {error.source}: {error.reason}\n")
     return 0
@@ -138,7 +140,8 @@ def cmd_digest(args, settings: Settings, out: TextIO) -> int:
         if plans and args.dry_run:  # needs neither Slack nor a token
             engine, now = _engine(settings), utc_now()
             for item in plans:
-                out.write(format_digest(digest_for(settings, engine, store, item.audience, item.schedule, now)))
+                out.write(format_digest(digest_for(settings, engine, store, item.audience, item.schedule, now),
+                                        Catalog(args.lang)))
                 out.write("\n\n")
     finally:
         store.close()
@@ -173,11 +176,20 @@ def cmd_feedback(args, settings: Settings, out: TextIO) -> int:
     return 0
 
 
+def _language(value: str) -> str:
+    language = language_of(value)
+    if language is None:
+        raise argparse.ArgumentTypeError(f"not a language policybot speaks: {value!r} (zh or en)")
+    return language
+
+
 def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--corpus", metavar="DIR", help="corpus folder (default: config, or $POLICYBOT_CORPUS)")
     common.add_argument("--config", metavar="FILE", help="settings file (default: config/settings.yaml)")
     common.add_argument("-v", "--verbose", action="store_true", help="log more")
+    common.add_argument("--lang", type=_language, default="zh", metavar="zh|en",
+                        help="language of the output (default: zh, Chinese)")
 
     parser = argparse.ArgumentParser(prog="policybot", description="Policy clause index and Slack bot.")
     sub = parser.add_subparsers(dest="command", required=True)

@@ -1,10 +1,14 @@
-"""Plain-text rendering of answers for the command line."""
+"""Plain-text rendering of answers and digests for the command line, in the language asked for."""
 from __future__ import annotations
 
+from collections.abc import Sequence
+
+from bot import strings
 from bot.digest import Digest, short_ref
+from bot.help import filter_help
 from bot.model import QUERY_INTENTS, Answer, Document, Hit, Intent, Span, Target
 from bot.settings import Vocabulary
-from bot import strings
+from bot.strings import Catalog
 
 
 def mark(text: str, marks: tuple[Span, ...], ansi: bool) -> str:
@@ -31,24 +35,22 @@ def target_line(target: Target) -> str:
     return " ".join(parts)
 
 
-def document_line(doc: Document) -> str:
-    bits = [doc.region or strings.UNKNOWN_REGION, doc.date.isoformat() if doc.date else strings.UNKNOWN_DATE,
-            doc.kind or "—"]
+def document_line(doc: Document, t: Catalog) -> str:
+    bits = [doc.region or t(strings.UNKNOWN_REGION), t.date(doc.date), doc.kind or "—"]
     return f"《{doc.title}》 · {' · '.join(bits)}"
 
 
-def render_hit(n: int, hit: Hit, ansi: bool) -> list[str]:
+def render_hit(n: int, hit: Hit, ansi: bool, t: Catalog) -> list[str]:
     c, d = hit.clause, hit.document
     lines = [f"{n}. {c.ref}",
-             f"   {d.region or strings.UNKNOWN_REGION} · {d.date.isoformat() if d.date else strings.UNKNOWN_DATE}"
-             f" · {strings.SCORE} {hit.score:.2f}",
+             f"   {d.region or t(strings.UNKNOWN_REGION)} · {t.date(d.date)} · {t(strings.SCORE)} {hit.score:.2f}",
              f"   {mark(hit.excerpt, hit.marks, ansi)}"]
     if c.lead_units or c.support_units:
-        rule = strings.UNITS_RULE.get(c.units_rule, c.units_rule)
-        lines.append(f"   {strings.LEAD}: {'、'.join(c.lead_units) or '—'}   "
-                     f"{strings.SUPPORT}: {'、'.join(c.support_units) or '—'}   ({rule})")
+        rule = t(strings.UNITS_RULE[c.units_rule]) if c.units_rule in strings.UNITS_RULE else c.units_rule
+        lines.append(f"   {t(strings.LEAD)}{t.colon}{t.join(c.lead_units) or '—'}   "
+                     f"{t(strings.SUPPORT)}{t.colon}{t.join(c.support_units) or '—'}  {t.aside(rule)}")
     for target in hit.targets or ():
-        lines.append(f"   {strings.TARGET}: {target_line(target)}")
+        lines.append(f"   {t(strings.TARGET)}{t.colon}{target_line(target)}")
     return lines
 
 
@@ -56,108 +58,107 @@ def render_hit(n: int, hit: Hit, ansi: bool) -> list[str]:
 CLI_COMMANDS = (Intent.TARGET, Intent.LEAD_UNIT, Intent.UNIT, Intent.SEARCH, Intent.DOCS, Intent.HELP)
 
 
-def render_help(vocabulary: Vocabulary, language: str = "zh") -> str:
-    """The query language, from the same table and aliases as Slack's help."""
-    lines = [strings.HELP_TITLE, ""]
+def render_help(vocabulary: Vocabulary, t: Catalog, documents: Sequence[Document] = ()) -> str:
+    """The query language, from the same catalog, aliases and filter words as Slack's help."""
+    lines = [t(strings.HELP_TITLE), ""]
     for intent in CLI_COMMANDS:
         usage, what, _ = strings.COMMAND_HELP[intent]
         aliases = [a for a in vocabulary.intents.get(intent, ()) if a != intent]
-        note = f"({strings.HELP_ALIASES}:{' '.join(aliases)})" if aliases else ""
-        lines += [f"  {usage(language)}", f"      {what(language)}{note}"]
-    lines += ["", strings.HELP_FILTERS, strings.HELP_EXAMPLES]
+        note = t.aside(f"{t(strings.HELP_ALIASES)}{t.colon}{' '.join(aliases)}") if aliases else ""
+        lines += [f"  {t(usage)}", f"      {t(what)}{note}"]
+    lines += ["", t(strings.HELP_FILTERS)]
+    for item in filter_help(documents, vocabulary.kinds):
+        others = " ".join(f"{word}:" for word in item.words[1:])
+        also = t.aside(f"{t(strings.HELP_ALIASES)}{t.colon}{others}") if others else ""
+        lines.append(f"  {item.usage}  {t(strings.FILTER_NAMES[item.name])}{also}")
+    lines += ["", t(strings.HELP_EXAMPLES)]
     lines += [f"  {strings.COMMAND_HELP[intent][2]}" for intent in CLI_COMMANDS if intent != Intent.HELP]
     return "\n".join(lines)
 
 
-def render_answer(answer: Answer, vocabulary: Vocabulary, ansi: bool = False) -> str:
-    """Readable text for one answer: document, reference, excerpt, units, targets."""
+def render_answer(answer: Answer, vocabulary: Vocabulary, ansi: bool = False, t: Catalog = Catalog(),
+                  documents: Sequence[Document] = ()) -> str:
+    """Readable text for one answer: document, reference, excerpt, units, targets.
+
+    Args:
+        documents: the indexed documents, which help draws its examples from.
+    """
     q = answer.query
     if q.error == "too_long":
-        return strings.TOO_LONG
+        return t(strings.TOO_LONG_CLI, limit=len(q.raw))
     if q.intent == Intent.HELP:
-        return render_help(vocabulary)
+        return render_help(vocabulary, t, documents)
     if q.intent not in QUERY_INTENTS:
-        return strings.SLACK_ONLY
+        return t(strings.SLACK_ONLY)
     if q.intent == Intent.DOCS:
         if not answer.documents:
-            return strings.NO_DOCUMENTS
-        return "\n".join(render_document_summary(d) for d in answer.documents)
+            return t(strings.NO_DOCUMENTS)
+        return "\n".join(render_document_summary(d, t) for d in answer.documents)
     if not answer.matched:
-        lines = [strings.NOTHING_FOUND.format(topic=q.topic or q.raw)]
+        lines = [t(strings.NOTHING_FOUND, topic=q.topic or q.raw)]
         if answer.suggestions:
-            lines.append(strings.CLOSEST + "、".join(answer.suggestions))
-        lines.append(strings.TRY_HELP)
+            lines.append(t(strings.CLOSEST) + t.join(answer.suggestions))
+        lines.append(t(strings.TRY_HELP))
         return "\n".join(lines)
-    header = strings.RESULTS_HEADER.format(
-        intent=strings.INTENT_NAMES.get(q.intent, q.intent), topic=q.topic or "—",
-        first=answer.offset + 1, last=answer.offset + len(answer.hits), total=answer.total)
+    header = t(strings.RESULTS_HEADER, intent=t(strings.INTENT_NAMES[q.intent]), topic=q.topic or "—",
+               first=answer.offset + 1, last=answer.offset + len(answer.hits), total=answer.total)
     lines = [header, ""]
     for n, hit in enumerate(answer.hits, answer.offset + 1):
-        lines.extend(render_hit(n, hit, ansi))
+        lines.extend(render_hit(n, hit, ansi, t))
         lines.append("")
     return "\n".join(lines).rstrip()
 
 
-def render_document_summary(doc: Document) -> str:
-    counts = strings.COUNTS.format(clauses=doc.clause_count, targets=doc.target_count, tasks=doc.task_count,
-                                   units=doc.unit_count)
-    return f"{doc.id}\n  {document_line(doc)}\n  {counts}"
+def document_counts(doc: Document, t: Catalog, *, units: bool = True) -> str:
+    """`条款 12 条 · 目标 3 个 · 任务 5 项`, or `12 clauses · 3 targets · 5 tasks`."""
+    counts = [t.count(strings.CLAUSES, doc.clause_count), t.count(strings.TARGETS, doc.target_count),
+              t.count(strings.TASKS, doc.task_count)]
+    if units:
+        counts.append(t.count(strings.UNITS, doc.unit_count))
+    return " · ".join(counts)
 
 
-TEXT_TITLE = "政策摘要 Policy digest"
-TEXT_FIRST = "首次摘要 (first digest)"
-TEXT_SINCE = "自上次摘要 {since} 以来"
-TEXT_NOTHING_NEW = "自 {since} 以来没有新内容。(Nothing new.)"
-TEXT_DOCUMENTS = "新增和修改的文件 New and changed documents"
-TEXT_ADDED, TEXT_CHANGED, TEXT_REMOVED = "新增", "修改", "已删除"
-TEXT_TOPICS = "订阅主题 Subscribed topics"
-TEXT_TOPIC_FIRST = "(新订阅:最相关的条款)"
-TEXT_TOPIC_NONE = "没有新条款。"
-TEXT_MORE = "……另有 {count} 条"
-TEXT_DUE = "即将到期和刚到期的目标 Targets due {start} – {end}"
-TEXT_PAST, TEXT_COMING = "已到期", "将到期"
-TEXT_COUNTS = "{clauses} 条款 · {targets} 个目标 · {tasks} 项任务"
+def render_document_summary(doc: Document, t: Catalog = Catalog()) -> str:
+    return f"{doc.id}\n  {document_line(doc, t)}\n  {document_counts(doc, t)}"
 
 
-
-def format_digest(digest: Digest) -> str:
+def format_digest(digest: Digest, t: Catalog = Catalog()) -> str:
     """Render a digest as plain text, as `policybot digest --dry-run` prints it."""
-    when = f"{digest.local(digest.generated_at):%Y-%m-%d %H:%M} {digest.timezone}"
-    lines = [f"{TEXT_TITLE} · {digest.audience} · {when}"]
-    since = None if digest.first else f"{digest.local(digest.since):%Y-%m-%d %H:%M}"
+    when = f"{t.moment(digest.local(digest.generated_at))} {digest.timezone}"
+    lines = [f"{t(strings.DIGEST_TITLE_TEXT)} · {digest.audience} · {when}"]
+    since = None if digest.first else t.moment(digest.local(digest.since))
     if digest.is_empty and since:
-        lines.append(TEXT_NOTHING_NEW.format(since=since))
+        lines.append(t(strings.DIGEST_NOTHING_NEW, since=since))
         return "\n".join(lines)
-    lines.append(TEXT_SINCE.format(since=since) if since else TEXT_FIRST)
+    first = strings.DIGEST_FIRST_USER if digest.audience.is_user else strings.DIGEST_FIRST_CHANNEL
+    lines.append(t(strings.DIGEST_SINCE, since=since) if since else t(first))
     if digest.documents or digest.removed:
-        lines += ["", TEXT_DOCUMENTS]
+        lines += ["", t(strings.DIGEST_DOCUMENTS, count=len(digest.documents)).replace("*", "")]
         for change in digest.documents:
             doc = change.document
-            label = TEXT_ADDED if change.status == "added" else TEXT_CHANGED
-            lines.append(f"[{label}] {document_line(doc)}")
-            lines.append("    " + TEXT_COUNTS.format(clauses=doc.clause_count, targets=doc.target_count,
-                                                    tasks=doc.task_count))
+            label = strings.DIGEST_ADDED if change.status == "added" else strings.DIGEST_CHANGED
+            lines.append(f"[{t(label)}] {document_line(doc, t)}")
+            lines.append("    " + document_counts(doc, t, units=False))
             lines += [f"    - {short_ref(c, doc)}" for c in change.clauses]
-        lines += [f"[{TEXT_REMOVED}] 《{title}》" for title in digest.removed]
+        lines += [f"[{t(strings.DIGEST_REMOVED, titles=f'《{title}》')}]" for title in digest.removed]
     if digest.topics:
-        lines += ["", TEXT_TOPICS]
+        lines += ["", t(strings.DIGEST_SUBSCRIBED_TOPICS)]
         for update in digest.topics:
-            lines.append(f"* {update.topic}{' ' + TEXT_TOPIC_FIRST if update.first else ''}")
+            lines.append(f"* {update.topic}{' ' + t(strings.DIGEST_TOPIC_FIRST_TEXT) if update.first else ''}")
             if not update.hits:
-                lines.append(f"    {TEXT_TOPIC_NONE}")
+                lines.append(f"    {t(strings.DIGEST_TOPIC_NONE_TEXT)}")
             for hit in update.hits:
                 lines.append(f"    - {hit.clause.ref} · {hit.document.region or '—'}")
                 lines.append(f"      {hit.excerpt}")
             if update.more:
-                lines.append("    " + TEXT_MORE.format(count=update.more))
+                lines.append("    " + t(strings.DIGEST_MORE, count=update.more))
     if digest.due:
         start, end = digest.window
-        lines += ["", TEXT_DUE.format(start=start.isoformat(), end=end.isoformat())]
+        lines += ["", t(strings.DIGEST_DUE_TEXT, start=t.date(start), end=t.date(end))]
         for city in digest.due:
             lines.append(f"* {city.region or '—'}")
             for item in city.items:
-                status = TEXT_PAST if item.past else TEXT_COMING
-                lines.append(f"    - {item.target.due} {status} · {target_line(item.target)} · {item.clause.ref}")
+                status = t(strings.DIGEST_PAST if item.past else strings.DIGEST_COMING)
+                lines.append(f"    - {t.date(item.target.due)} {status} · {target_line(item.target)} · "
+                             f"{item.clause.ref}")
     return "\n".join(lines)
-
-

@@ -14,6 +14,7 @@ import yaml
 
 from bot.errors import ConfigError
 from bot.model import Intent
+from bot.strings import DEFAULT_LOCALE, LANGUAGES, language_of
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SETTINGS = PROJECT_ROOT / "config" / "settings.yaml"
@@ -94,6 +95,7 @@ class Settings:
     watch_corpus: bool = True
     scheduler: bool = True
     schedules: tuple[DigestSchedule, ...] = field(default_factory=tuple)
+    language: str = DEFAULT_LOCALE  # the workspace's locale: channel digests, and users whose locale is unknown
 
 
 class _Reader:
@@ -287,6 +289,10 @@ def load_settings(path: Path | str | None = None, *, corpus_override: str | None
             and database_url != "sqlite:///:memory:":
         database_url = "sqlite:///" + str(path_of(database_url[len("sqlite:///"):]))
     schedules = _load_schedules(r.get("schedules", list, None, "digests."), str(source), problems)
+    language = r.get("language", str, DEFAULT_LOCALE, "slack.")
+    if language_of(language) is None:
+        problems.append(f"{source}: key 'slack.language' must be a locale the bot speaks "
+                        f"({', '.join(LANGUAGES)}, e.g. zh-CN or en-US), not {language!r}")
 
     if problems:
         raise ConfigError(problems)
@@ -311,4 +317,5 @@ def load_settings(path: Path | str | None = None, *, corpus_override: str | None
         watch_corpus=r.get("watch_corpus", bool, True),
         scheduler=r.get("scheduler", bool, True, "digests."),
         schedules=schedules,
+        language=language,
     )

@@ -7,7 +7,9 @@ from slack_sdk.errors import SlackApiError
 from bot.digest import Digest
 from bot.digest_runner import Delivery, DeliveryError
 from bot.store import Audience
+from bot.strings import Catalog
 from handlers.digest_blocks import render_digest
+from handlers.languages import UserLanguages
 
 
 class SlackPublisher:
@@ -15,13 +17,17 @@ class SlackPublisher:
 
     The WebClient's RateLimitErrorRetryHandler waits out `429 Retry-After` and retries; a
     refusal that remains becomes a DeliveryError, which the runner records and retries.
+    A channel's digest is written in the workspace language, a user's in theirs.
     """
 
-    def __init__(self, client: WebClient):
+    def __init__(self, client: WebClient, languages: UserLanguages):
         self.client = client
+        self.languages = languages
 
     def publish(self, digest: Digest) -> Delivery:
-        messages = render_digest(digest)
+        audience = digest.audience
+        language = self.languages.of(audience.id) if audience.is_user else self.languages.default
+        messages = render_digest(digest, t=Catalog(language))
         # For a user, chat.postMessage to the user id posts in the bot's DM with them.
         try:
             head = self.client.chat_postMessage(channel=digest.audience.id, unfurl_links=False, unfurl_media=False,

@@ -82,4 +82,4 @@ def test_button_reply_goes_to_the_response_url(socket_app):
                             "value": json.dumps({"q": "target 研发", "o": 5})}]}
     handler.handle(socket, envelope("interactive", payload))
     page = fake.wait_for_call("sock-more")[0].params
-    assert page["replace_original"] is True and "showing 6–" in json.dumps(page, ensure_ascii=False)
+    assert page["replace_original"] is True and "第 6–" in json.dumps(page, ensure_ascii=False)
