@@ -119,7 +119,7 @@ def make_find_in_policies(services: Services, languages: UserLanguages):
                 query = query_from_message(text, services.engine, max_chars=limit)
                 answer = services.engine.ask(query, limit=services.settings.default_limit)
                 record.intent, record.results = str(answer.query.intent), len(answer.hits)
-                intro = [f"{t(s.MODAL_FROM_MESSAGE)} {blocks.plain(text, 300)}"]
+                intro = [t(s.MODAL_FROM_MESSAGE, message=blocks.plain(text, 300))]
                 if len(text) > limit and query == text[:limit]:
                     intro.append(t(s.MODAL_SHORTENED, limit=limit))
                 view = forms.render_results(answer, t, intro=intro)

@@ -289,10 +289,10 @@ class FakeSlackAPI:
             self._messages.setdefault(channel, []).append(message)
         return ts
 
-    def view(self, view_id: str) -> dict[str, Any]:
-        """A view as the app last opened, pushed or updated it (with Slack's id and hash)."""
+    def view(self, view_id: str | None = None) -> dict[str, Any]:
+        """A view as the app last opened, pushed or updated it (with Slack's id and hash); the latest by default."""
         with self._changed:
-            return self._views[view_id]
+            return self._views[view_id] if view_id else list(self._views.values())[-1]
 
     def expire(self, trigger_id: str) -> None:
         """Make a trigger_id unusable, as three seconds or a first use make it."""
@@ -406,6 +406,7 @@ class FakeSlackAPI:
                 view_id, root = f"V{next(self._ts):08d}", None
             stored = {**view, "id": view_id, "hash": f"{time.time():.6f}.{next(self._ts)}",
                       "root_view_id": root or view_id, "state": {"values": {}}, "team_id": TEAM_ID}
+            self._views.pop(view_id, None)  # the latest view last
             self._views[view_id] = stored
         return {"ok": True, "view": stored}
 
@@ -551,7 +552,7 @@ class SlackSender:
     # -- the shapes Slack sends
 
     def command(self, text: str, *, user: str = "U0ASKER", channel: str = "C0GENERAL",
-                response_name: str | None = None, **kwargs) -> tuple[Sent, str]:
+                response_name: str | None = None, trigger_id: str | None = None, **kwargs) -> tuple[Sent, str]:
         """Send `/policy <text>`; return the HTTP answer and the response_url's name."""
         n = next(self._ids)
         response_name = response_name or f"cmd-{n}"
@@ -559,7 +560,7 @@ class SlackSender:
             "token": "legacy-verification-token", "team_id": TEAM_ID, "team_domain": "policy-test",
             "channel_id": channel, "channel_name": "general", "user_id": user, "user_name": "asker",
             "command": "/policy", "text": text, "api_app_id": "A0POLICY", "is_enterprise_install": "false",
-            "response_url": self.fake.response_url(response_name), "trigger_id": f"{n}.1.abc",
+            "response_url": self.fake.response_url(response_name), "trigger_id": trigger_id or f"{n}.1.abc",
         }
         body = urlencode(form).encode()
         return self.post(body, "application/x-www-form-urlencoded", **kwargs), response_name

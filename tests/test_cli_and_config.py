@@ -123,3 +123,18 @@ def test_bad_config_names_file_and_key(tmp_path, capsys):
     (config / "settings.yaml").write_text("search: [unclosed\n", encoding="utf-8")
     assert main(["check", "--config", str(config / "settings.yaml")]) == 2
     assert "not valid YAML" in capsys.readouterr().err
+
+
+def test_the_workspace_language_is_validated(tmp_path, capsys):
+    config = tmp_path / "config"
+    config.mkdir()
+    files = f"vocabulary: {ROOT}/config/vocabulary.yaml\nuser_dictionary: {ROOT}/config/userdict.txt\n"
+    (config / "settings.yaml").write_text(files + "slack:\n  language: fr-FR\n", encoding="utf-8")
+    assert main(["check", "--config", str(config / "settings.yaml")]) == 2
+    assert "key 'slack.language' must be a locale the bot speaks (zh, en, e.g. zh-CN or en-US), not 'fr-FR'" \
+        in capsys.readouterr().err
+    (config / "settings.yaml").write_text(files + "slack:\n  language: en-GB\n", encoding="utf-8")
+    from bot.settings import load_settings
+
+    assert load_settings(config / "settings.yaml", env={}).language == "en-GB"
+    assert load_settings(ROOT / "config" / "settings.yaml", env={}).language == "zh-CN"
