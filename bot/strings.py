@@ -126,7 +126,6 @@ CLAUSES = Count("条款 {n} 条", "{n} clause", "{n} clauses")
 TARGETS = Count("目标 {n} 个", "{n} target", "{n} targets")
 TASKS = Count("任务 {n} 项", "{n} task", "{n} tasks")
 UNITS = Count("单位 {n} 个", "{n} unit", "{n} units")
-DOCUMENTS = Count("{n} 份文件", "{n} document", "{n} documents")
 
 # ---------------------------------------------------------------- command line (`policybot ask`, `docs`)
 
@@ -150,7 +149,6 @@ HELP_INTRO = Text("查询收录的政策文件:量化目标、牵头单位和任
                   "each with its exact reference. Replies to /policy are visible only to you until you share them.")
 HELP_REASON_EMPTY = Text("请在 `{prefix}` 后面写上问题,例如:", "Type a question after `{prefix}`, for example:")
 HELP_REASON_UNKNOWN = Text("我不认识命令 `{word}`。可以这样问:", "I don't know the command `{word}`. Here is what I can do:")
-HELP_EXAMPLE = Text("例:", "Example:")
 HELP_LINE = Text("{usage} —— {what}。例:{example}", "{usage} — {what}. Example: {example}")
 HELP_FILTER_LINE = Text("• {usage} —— {what}", "• {usage} — {what}")
 HELP_ALIASES = Text("也可写", "also")
@@ -168,7 +166,6 @@ FILTER_NAMES = {
     "type": Text("文件类型", "kind of document"),
     "year": Text("发布年份", "year of issue"),
 }
-FILTER_DOC_EXAMPLE = Text("标题中的词", "title-word")
 
 # The help of every subcommand, keyed as the command table keys them (intent, or intent.action):
 # usage, what it does, and an example that works on the bundled documents. Help screens on every
@@ -246,7 +243,6 @@ ADMINS_ONLY = Text("抱歉,只有 policybot 管理员可以使用 `{command}`。
 APOLOGY = Text("抱歉,回答时出了问题。如果反复出现,请把错误编号告诉管理员:`{error_id}`",
                "Sorry, something went wrong on my side while answering. "
                "If it keeps happening, give this error id to your admin: `{error_id}`")
-UNAVAILABLE = Text("本安装暂不支持 `{intent}`。", "`{intent}` is not available yet in this installation.")
 SHARED_BY = Text("{who} 分享了 {query} 的一条结果", "{who} shared a result for {query}")
 SHARED_BY_NO_QUERY = Text("{who} 分享了一条条款", "{who} shared a clause")
 SOMEONE = Text("有人", "Someone")
@@ -306,21 +302,16 @@ MODAL_YEAR = Text("年份", "Year")
 MODAL_ANY = Text("不限", "Any")
 MODAL_TOPIC_NEEDED = Text("请写上主题或单位名。", "Please give a topic or a unit name.")
 MODAL_TOO_LONG = Text("最多 {limit} 字。", "At most {limit} characters.")
-MODAL_SEARCHING = Text("正在查找:{query}", "Searching: {query}")
 MODAL_QUERY = Text("查询:`{query}`", "Query: `{query}`")
 MODAL_FROM_MESSAGE = Text("按这条消息查找:{message}", "Found for this message: {message}")
 MODAL_EMPTY_MESSAGE = Text("这条消息没有可以查找的文字。", "That message has no text to search with.")
 MODAL_SHORTENED = Text("消息较长,只用了前 {limit} 个字。", "The message is long: its first {limit} characters were used.")
-MODAL_UNAVAILABLE = Text("打不开检索窗口(可能已超时),请再试一次,或直接输入 `/policy <查询>`。",
-                         "I could not open the search form (it may have timed out). Try again, or type "
-                         "`/policy <query>`.")
 INTENT_CHOICES = {
     "search": Text("任意条款", "Any clause"),
     "target": Text("量化目标", "Targets"),
     "lead-unit": Text("任务及牵头单位", "Tasks and lead units"),
     "unit": Text("某单位的任务", "Tasks of a unit"),
 }
-SHORTCUT_NAME = Text("在政策中查找", "Find in policies")
 
 # ---------------------------------------------------------------- Slack: subscriptions, digest and reload commands
 

@@ -660,7 +660,7 @@ def render_home(documents: Sequence[Document], *, t: Catalog, load_errors: int =
         header(t(s.HOME_HEADER)), section(t(s.HOME_INTRO)),
         actions([button(t(s.HOME_SEARCH), ACTION_OPEN_SEARCH, "home", style="primary",
                          label=t(s.HOME_SEARCH_LABEL))], block_id="home-search"),
-        section(t(s.HOME_HOW)),
+        section(escape(t(s.HOME_HOW))),  # it shows `<query>`, which Slack would read as markup
     ]
     examples = "\n".join(f"• `{COMMAND} {escape(s.COMMAND_HELP[intent][2])}` — {escape(t(s.COMMAND_HELP[intent][1]))}"
                          for intent in HOME_EXAMPLES)

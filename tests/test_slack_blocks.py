@@ -357,3 +357,16 @@ def test_a_unit_query_bolds_the_unit_asked_about():
     fields = next(b["fields"] for b in message["blocks"] if "fields" in b)
     assert fields[0]["text"] == f"*Lead*\n市科技局, {ZWSP}*市金融工作局*{ZWSP}"
     assert fields[1]["text"] == "*Support*\n市财政局"
+
+
+def test_no_text_of_ours_holds_an_unescaped_angle_bracket(settings, engine):
+    """Slack reads `<…>` as markup: `<topic>` in help or `<query>` on Home must go out escaped."""
+    import re
+
+    table = build_command_table()
+    rendered = [blocks.render_home(engine.documents, t=t, topics=["a<b"]) for t in (EN, ZH)]
+    rendered += [blocks.render_help(table, settings.vocabulary, t=t, prefix=p, documents=engine.documents)
+                 for t in (EN, ZH) for p in ("/policy", "")]
+    for message in rendered:
+        for text in all_texts(message):
+            assert not re.search(r"<(?!@U)", text), text
