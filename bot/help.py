@@ -55,7 +55,7 @@ def _year(documents: Sequence[Document]) -> str | None:
 
 
 def filter_help(documents: Sequence[Document], kinds: Sequence[str]) -> list[FilterHelp]:
-    """Every filter the parser reads, each with an example that works on `documents`.
+    """Return every filter the parser reads, each with an example that works on `documents`.
 
     Args:
         documents: the indexed documents.

@@ -27,13 +27,13 @@ _UNIT_NAME = re.compile(r"[\u4e00-\u9fff]{2,}(?:局|委|办|厅|处|部|院|会|
 
 
 def _candidates(words: list[str], stopwords: frozenset[str]) -> list[str]:
-    """Distinct terms worth trying, longest forms only (search mode also yields their parts)."""
+    """Return the distinct terms worth trying, longest forms only (search mode also yields their parts)."""
     terms = list(dict.fromkeys(w for w in words if _TERM.match(w) and w.lower() not in stopwords))
     return [w for w in terms if not any(w != other and w in other for other in terms)]
 
 
 def _intent_named(word: str, vocabulary) -> Intent | None:
-    """The intent a word of a message asks for: 目标 → target; 牵头, and 部门 (`哪个部门`) → lead-unit."""
+    """Return the intent a word of a message asks for: 目标 → target; 牵头, and 部门 (`哪个部门`) → lead-unit."""
     intent = vocabulary.intent_of(word)
     if intent == Intent.UNIT:
         return Intent.LEAD_UNIT  # in a message, "which department" asks who leads
@@ -42,7 +42,7 @@ def _intent_named(word: str, vocabulary) -> Intent | None:
 
 def _narrowest(head: list[str], terms: list[str], totals: dict[str, int], engine: "PolicyEngine",
                max_chars: int) -> str | None:
-    """`head` and as many of `terms` as still find something, the commonest dropped first; None if none do."""
+    """Return `head` and as many of `terms` as still find something, dropping the commonest first; None if none do."""
     terms = list(terms)
     while terms:
         query = " ".join(head + terms)[:max_chars]

@@ -59,7 +59,7 @@ CLI_COMMANDS = (Intent.TARGET, Intent.LEAD_UNIT, Intent.UNIT, Intent.SEARCH, Int
 
 
 def render_help(vocabulary: Vocabulary, t: Catalog, documents: Sequence[Document] = ()) -> str:
-    """The query language, from the same catalog, aliases and filter words as Slack's help."""
+    """Explain the query language, from the same catalog, aliases and filter words as Slack's help."""
     lines = [t(strings.HELP_TITLE), ""]
     for intent in CLI_COMMANDS:
         usage, what, _ = strings.COMMAND_HELP[intent]
@@ -110,7 +110,7 @@ def render_answer(answer: Answer, vocabulary: Vocabulary, ansi: bool = False, t:
 
 
 def document_counts(doc: Document, t: Catalog, *, units: bool = True) -> str:
-    """`条款 12 条 · 目标 3 个 · 任务 5 项`, or `12 clauses · 3 targets · 5 tasks`."""
+    """Count a document's clauses, targets and tasks: `条款 12 条 · 目标 3 个 · 任务 5 项`, `12 clauses · …`."""
     counts = [t.count(strings.CLAUSES, doc.clause_count), t.count(strings.TARGETS, doc.target_count),
               t.count(strings.TASKS, doc.task_count)]
     if units:

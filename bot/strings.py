@@ -69,11 +69,11 @@ class Catalog:
         return template.format(**values) if values else template
 
     def count(self, counted: Count, n: int, **values: object) -> str:
-        """The entry for `n` things, in the form the number takes (`1 clause`, `2 clauses`)."""
+        """Return the entry for `n` things, in the form the number takes (`1 clause`, `2 clauses`)."""
         return counted(self.language, n, **values)
 
     def date(self, day: dt.date | None) -> str:
-        """A date as a reader writes it: `2022年3月1日`, `1 Mar 2022`; the unknown date when None."""
+        """Write a date as a reader writes it: `2022年3月1日`, `1 Mar 2022`; the unknown date when None."""
         if day is None:
             return self(UNKNOWN_DATE)
         if self.language == "en":
@@ -81,12 +81,12 @@ class Catalog:
         return f"{day.year}年{day.month}月{day.day}日"
 
     def moment(self, when: dt.datetime) -> str:
-        """A date and time of day: `2026年1月5日 09:00`, `5 Jan 2026, 09:00`."""
+        """Write a date and time of day: `2026年1月5日 09:00`, `5 Jan 2026, 09:00`."""
         separator = ", " if self.language == "en" else " "
         return f"{self.date(when.date())}{separator}{when:%H:%M}"
 
     def join(self, items: Iterable[str]) -> str:
-        """A list as the language writes one: `甲、乙`, `a, b`."""
+        """Join a list as the language writes one: `甲、乙`, `a, b`."""
         return (", " if self.language == "en" else "、").join(items)
 
     @property
@@ -94,7 +94,7 @@ class Catalog:
         return ": " if self.language == "en" else ":"
 
     def aside(self, text: str) -> str:
-        """A remark after what it qualifies: ` (text)` in English, `(text)` in Chinese."""
+        """Put a remark after what it qualifies: ` (text)` in English, `(text)` in Chinese."""
         return f" ({text})" if self.language == "en" else f"({text})"
 
 

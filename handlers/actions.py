@@ -31,7 +31,7 @@ def _user_id(body: dict) -> str | None:
 
 
 def page_asked(services: Services, action: dict) -> Answer | None:
-    """The page a *More results* button asks for (`{"q": query, "o": offset}`), or None when unreadable."""
+    """Return the page a *More results* button asks for (`{"q": query, "o": offset}`); None if unreadable."""
     value = blocks.unpack_value(action.get("value"))
     text, offset = value.get("q"), value.get("o")
     if not isinstance(text, str) or not isinstance(offset, int) or offset < 0:
@@ -40,7 +40,7 @@ def page_asked(services: Services, action: dict) -> Answer | None:
 
 
 def clause_asked(services: Services, action: dict) -> tuple[Clause, Document, int, int] | None:
-    """The clause, start and part a *Full clause* (a clause id) or *Continue reading* button asks for."""
+    """Return the clause, start and part a *Full clause* (a clause id) or *Continue reading* button asks for."""
     raw = action.get("value") or ""
     value = blocks.unpack_value(raw) or {"id": raw, "c": 0, "p": 1}  # a clause id is not a JSON object
     clause_id, start, part = value.get("id"), value.get("c"), value.get("p")

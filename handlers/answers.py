@@ -19,7 +19,7 @@ def render_for(answer: Answer, surface: str, t: Catalog) -> dict:
 
 
 def help_for(ctx: PolicyContext, table: CommandTable, **reason) -> dict:
-    """The help screen for this asker: their language, their way of addressing the bot, this corpus."""
+    """Render the help screen for this asker: their language, their way of addressing the bot, this corpus."""
     return blocks.render_help(table, ctx.services.settings.vocabulary, t=ctx.t, prefix=ctx.prefix,
                               documents=ctx.services.engine.documents, **reason)
 

@@ -171,7 +171,7 @@ def _texts(node: Any) -> Iterator[str]:
 
 
 def text_size(blocks: Any) -> int:
-    """Characters of text that blocks show: what Slack counts against a message's total."""
+    """Count the characters of text that blocks show: what Slack counts against a message's total."""
     return sum(len(text) for text in _texts(blocks))
 
 
@@ -326,8 +326,8 @@ def render_hit(hit: Hit, number: int, *, query: Query, offset: int, share: bool,
 
         row = []
         if share:
-            row.append(button(t(s.BUTTON_SHARE), ACTION_SHARE, pack_value({"q": query.raw, "id": clause.id, "o": offset}),
-                              label=label(s.LABEL_SHARE)))
+            value = pack_value({"q": query.raw, "id": clause.id, "o": offset})
+            row.append(button(t(s.BUTTON_SHARE), ACTION_SHARE, value, label=label(s.LABEL_SHARE)))
         row.append(button(t(s.BUTTON_FULL_CLAUSE), ACTION_FULL_CLAUSE, clause.id, label=label(s.LABEL_FULL_CLAUSE)))
         blocks.append(actions(row, block_id=f"hit-actions-{number}"))
     return blocks
@@ -390,7 +390,7 @@ def _fallback_for_hits(answer: Answer, hits: Sequence[Hit]) -> str:
 
 
 def _take_groups(groups: Sequence[list[Block]], blocks_left: int, chars_left: int) -> list[list[Block]]:
-    """The leading groups (one result each) that fit in what is left of the message, dividers included."""
+    """Take the leading groups (one result each) that fit in what is left of the message, dividers included."""
     taken: list[list[Block]] = []
     for group in groups:
         cost = len(group) + (1 if taken else 0)
@@ -504,7 +504,7 @@ def _prefix(prefix: str) -> str:
 
 
 def _aliases(command, vocabulary: Vocabulary) -> list[str]:
-    """The other words that name a subcommand (`目标` for target, `digest 预览` for digest preview)."""
+    """List the other words that name a subcommand (`目标` for target, `digest 预览` for digest preview)."""
     if command.action is None:
         return [a for a in vocabulary.intents.get(command.intent, ()) if a != command.intent]
     words = vocabulary.actions.get(command.intent, {}).get(command.action, ())
@@ -648,7 +648,7 @@ def _is_slack_id(value: str) -> bool:
 
 
 def recent_documents(documents: Sequence[Document]) -> list[Document]:
-    """The documents newest first (by date of issue; undated ones last, in corpus order)."""
+    """Order the documents newest first (by date of issue; undated ones last, in corpus order)."""
     dated = sorted((d for d in documents if d.date), key=lambda d: d.date, reverse=True)
     return dated + [d for d in documents if not d.date]
 
@@ -688,7 +688,7 @@ def render_home(documents: Sequence[Document], *, t: Catalog, load_errors: int =
 # ---------------------------------------------------------------- the limits, enforced
 
 def fit_blocks(blocks: Sequence[Block], chars: int) -> list[Block]:
-    """The leading blocks that fit in `chars` characters of text; the one that overflows is cut to fit."""
+    """Keep the leading blocks that fit in `chars` characters of text; cut the one that overflows to fit."""
     kept: list[Block] = []
     for block in blocks:
         size = text_size(block)

@@ -39,7 +39,7 @@ def apologise_after_ack(respond, logger: logging.Logger, t: Catalog) -> Iterator
 
 
 def _user_of(body: dict) -> str | None:
-    """Who made the request, whatever its kind: a command, an event, an interaction."""
+    """Find who made the request, whatever its kind: a command, an event, an interaction."""
     user = body.get("user")
     if isinstance(user, dict):
         return user.get("id")

@@ -43,7 +43,7 @@ class UserLanguages:
         self._lock = threading.Lock()
 
     def known(self, user_id: str | None) -> str:
-        """The user's language if already known, else the workspace's; never calls Slack."""
+        """Return the user's language if already known, else the workspace's; never call Slack."""
         if not user_id:
             return self.default
         now = self._clock()
@@ -52,7 +52,7 @@ class UserLanguages:
             return entry[0] if entry and entry[1] > now else self.default
 
     def of(self, user_id: str | None, client=None) -> str:
-        """The user's language: from the cache, else from `users.info` (through `client` when given)."""
+        """Return the user's language: from the cache, else from `users.info` (through `client` when given)."""
         if not user_id:
             return self.default
         now = self._clock()
@@ -69,7 +69,7 @@ class UserLanguages:
         return language
 
     def catalog(self, user_id: str | None, client=None) -> Catalog:
-        """The string catalog in the user's language."""
+        """Return the string catalog in the user's language."""
         return Catalog(self.of(user_id, client))
 
     def _look_up(self, user_id: str, client) -> tuple[str, float]:

@@ -57,7 +57,7 @@ class SeenEvents:
 
 
 def asks_about_the_thread(text: str, engine: PolicyEngine) -> bool:
-    """True when a message names no topic of its own: nothing, or only an intent word and filters."""
+    """Tell whether a message names no topic of its own: nothing, or only an intent word and filters."""
     if not text:
         return True
     query = engine.parse(text)
@@ -71,7 +71,7 @@ def asks_about_the_thread(text: str, engine: PolicyEngine) -> bool:
 
 
 def thread_parent_text(client, channel: str, thread_ts: str) -> str | None:
-    """The first message of a thread, decoded, or None when Slack will not say (no scope, no access)."""
+    """Return the first message of a thread, decoded; None when Slack will not say (no scope, no access)."""
     try:
         response = client.conversations_replies(channel=channel, ts=thread_ts, limit=1, inclusive=True)
     except Exception as exc:  # the mention is still answered, as if it had no thread
@@ -83,7 +83,7 @@ def thread_parent_text(client, channel: str, thread_ts: str) -> str | None:
 
 
 def with_thread(text: str, parent: str, engine: PolicyEngine, max_chars: int) -> str:
-    """The mention's own words (an intent, filters) applied to what the thread's first message is about."""
+    """Apply the mention's own words (an intent, filters) to what the thread's first message is about."""
     about = query_from_message(parent, engine, max_chars=max(max_chars - len(text) - 1, 1))
     if text and about and engine.vocabulary.intent_of(about.split()[0]) is not None:
         about = about.split(" ", 1)[1] if " " in about else ""  # the mention's intent word wins

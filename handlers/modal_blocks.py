@@ -57,7 +57,7 @@ class SearchChoice:
     year: int | None = None
 
     def query_text(self) -> str:
-        """The same query typed in the query language (`target 研发 in:成都市 year:2021`)."""
+        """Write the same query in the query language (`target 研发 in:成都市 year:2021`)."""
         words = [str(self.intent), self.topic]
         filters = (("in", self.city), ("doc", self.document), ("type", self.kind), ("year", self.year))
         words += [f"{key}:{value}" for key, value in filters if value]
@@ -81,7 +81,7 @@ def _select(block_id: str, label: str, options: Sequence[dict[str, Any]], t: Cat
 
 
 def form_choices(documents: Sequence[Document], kinds: Sequence[str]) -> dict[str, list[tuple[str, str]]]:
-    """The options of each picker, from the indexed documents: (text, value) pairs, commonest first."""
+    """Return the options of each picker, from the indexed documents: (text, value) pairs, commonest first."""
     regions = Counter(d.region for d in documents if d.region)
     present = Counter(d.kind for d in documents if d.kind)
     ordered_kinds = [k for k in kinds if k in present] + [k for k in present if k not in kinds]
@@ -106,7 +106,7 @@ def _modal(title: str, blocks_: list[Block], t: Catalog, *, callback_id: str, su
 
 def render_search_form(documents: Sequence[Document], kinds: Sequence[str], t: Catalog, *,
                        choice: SearchChoice = SearchChoice(), max_topic: int = 500) -> dict[str, Any]:
-    """The search modal: what to look for, a topic, and a picker for each filter, from the corpus."""
+    """Render the search modal: what to look for, a topic, and a picker for each filter, from the corpus."""
     choices = form_choices(documents, kinds)
     any_option = _option(t(s.MODAL_ANY), ANY)
 
@@ -132,7 +132,7 @@ def render_search_form(documents: Sequence[Document], kinds: Sequence[str], t: C
 
 
 def for_modal(message_blocks: Sequence[Block]) -> list[Block]:
-    """An answer's blocks made fit for a modal: its buttons pointed at the modal's listeners, or dropped."""
+    """Make an answer's blocks fit for a modal: point its buttons at the modal's listeners, or drop them."""
     out: list[Block] = []
     for block in message_blocks:
         if block.get("type") != "actions":
@@ -146,7 +146,7 @@ def for_modal(message_blocks: Sequence[Block]) -> list[Block]:
 
 
 def render_results(answer: Answer, t: Catalog, *, intro: Sequence[str] = ()) -> dict[str, Any]:
-    """The results modal: what was asked (and any note), then the answer as in a message."""
+    """Render the results modal: what was asked (and any note), then the answer as in a message."""
     message = blocks.render_answer(answer, t=t, echo=False, share=False, prefix=s.COMMAND,
                                    max_blocks=MAX_MODAL_BLOCKS - 1 - len(intro))
     head = [context(*intro, t(s.MODAL_QUERY, query=plain(answer.query.raw, 500)))]
@@ -154,12 +154,12 @@ def render_results(answer: Answer, t: Catalog, *, intro: Sequence[str] = ()) -> 
 
 
 def render_note(text: str, t: Catalog) -> dict[str, Any]:
-    """A modal that only says something (a message with no text to search with)."""
+    """Render a modal that only says something (a message with no text to search with)."""
     return _modal(t(s.MODAL_RESULTS_TITLE), [blocks.section(text)], t, callback_id=CALLBACK_RESULTS)
 
 
 def render_clause_modal(clause: Clause, document: Document, t: Catalog, *, start: int = 0,
                         part: int = 1) -> dict[str, Any]:
-    """A clause in a modal pushed over the results, continued in place when long."""
+    """Render a clause in a modal pushed over the results, continued in place when long."""
     message = blocks.render_clause(clause, document, t=t, start=start, part=part, max_blocks=MAX_MODAL_BLOCKS)
     return _modal(t(s.MODAL_CLAUSE_TITLE), for_modal(message["blocks"]), t, callback_id=CALLBACK_CLAUSE)

@@ -34,7 +34,7 @@ def _action(body: dict) -> dict:
 
 
 def in_view(client, body: dict, t: Catalog):
-    """A `respond` for a modal, which has no response_url: what it is given replaces the view."""
+    """Return a `respond` for a modal, which has no response_url: what it is given replaces the view."""
     view_id = (body.get("view") or {}).get("id")
 
     def respond(**message) -> None:
@@ -59,7 +59,7 @@ def open_search_form(services: Services, client, trigger_id: str | None, t: Cata
 
 
 def read_choice(values: dict) -> forms.SearchChoice:
-    """What the form was submitted with, decoded as Slack encodes it; anything unreadable is left out."""
+    """Read what the form was submitted with, decoded as Slack encodes it; leave out anything unreadable."""
 
     def picked(block_id: str) -> str | None:
         option = ((values.get(block_id) or {}).get("value") or {}).get("selected_option") or {}
@@ -78,7 +78,7 @@ def read_choice(values: dict) -> forms.SearchChoice:
 
 
 def form_errors(choice: forms.SearchChoice, t: Catalog, max_chars: int) -> dict[str, str]:
-    """What is wrong with a submitted form, by input, as Slack shows it under each input."""
+    """Say what is wrong with a submitted form, by input, as Slack shows it under each input."""
     if choice.intent in forms.TOPIC_NEEDED and not choice.topic:
         return {forms.TOPIC: t(s.MODAL_TOPIC_NEEDED)}
     if len(choice.query_text()) > max_chars:

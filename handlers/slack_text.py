@@ -20,7 +20,7 @@ _SEQUENCE = re.compile(r"<([^<>]*)>")
 
 
 def _meaning(sequence: str) -> str:
-    """What a control sequence stands for in the text: a link's label or address, else nothing."""
+    """Return what a control sequence stands for in the text: a link's label or address, else nothing."""
     target, _, label = sequence.partition("|")
     if not target or target[0] in "@#!":
         # A person, a channel or a broadcast is who or where, not what to look for. A date

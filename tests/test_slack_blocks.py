@@ -250,7 +250,8 @@ def test_help_lists_every_filter_the_parser_reads_with_examples_from_the_corpus(
     from bot.query import FILTER_WORDS, parse_query
 
     message = blocks.render_help(build_command_table(), settings.vocabulary, t=EN, documents=engine.documents)
-    filters = next(b["text"]["text"] for b in message["blocks"] if "Narrow any query" in b.get("text", {}).get("text", ""))
+    texts = [b["text"]["text"] for b in message["blocks"] if b["type"] == "section" and "text" in b]
+    filters = next(text for text in texts if "Narrow any query" in text)
     examples = [line.split("`")[1] for line in filters.splitlines()[1:]]
     assert [e.split(":")[0] for e in examples] == [words[0] for words in FILTER_WORDS.values()]
     for words in FILTER_WORDS.values():
