@@ -12,6 +12,7 @@ from bot.strings import Catalog
 from handlers.blocks import render_apology
 from handlers.context import new_error_id
 from handlers.languages import UserLanguages
+from handlers.modal_blocks import render_note
 
 
 def _log(error: Exception, logger: logging.Logger) -> str:
@@ -67,6 +68,11 @@ def apologise(error: Exception, body: dict, context, response: BoltResponse | No
                 context.client.chat_postMessage(channel=event["channel"],
                                                 thread_ts=event.get("thread_ts") or event.get("ts"), **apology)
             return None
+        if response is not None and body.get("type") == "view_submission":
+            # Not acknowledged yet, and a form has no response_url: the apology replaces the form.
+            answer = {"response_action": "update", "view": render_note(apology["text"], t)}
+            return BoltResponse(status=200, headers={"content-type": "application/json"},
+                                body=json.dumps(answer, ensure_ascii=False))
         if response is not None and body.get("command"):
             # Not acknowledged yet: the apology goes in the acknowledgement itself.
             return BoltResponse(status=200, headers={"content-type": "application/json"},

@@ -187,6 +187,20 @@ def test_a_form_without_a_topic_for_a_search_says_so_under_the_topic(running):
     assert targets["response_action"] == "update" and "查询:`target year:2021`" in readable(targets["view"])
 
 
+def test_an_error_while_searching_from_the_form_apologises_in_the_form(running, bot, monkeypatch):
+    running.slack.command("")
+    form = stored_view(running, "views.open")
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("index exploded")
+
+    monkeypatch.setattr(bot.services.engine, "ask", broken)
+    reply = running.slack.view_submission(form, {**picked_option(form, "intent", "target"),
+                                                 **typed_text("topic", "研发")}).json()
+    assert reply["response_action"] == "update" and view_problems(reply["view"]) == []
+    assert "错误编号" in readable(reply["view"])
+
+
 def test_results_in_a_modal_page_in_place_and_open_a_clause_over_themselves(running):
     running.fake.set_locale("U0EN", "en-US")
     running.slack.message_shortcut("What are the R&amp;D targets?", user="U0EN")
