@@ -9,6 +9,7 @@ each; a select's options 100, each 75 characters of text and 150 of value.
 """
 from __future__ import annotations
 
+import json
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -150,7 +151,18 @@ def render_results(answer: Answer, t: Catalog, *, intro: Sequence[str] = ()) -> 
     message = blocks.render_answer(answer, t=t, echo=False, share=False, prefix=s.COMMAND,
                                    max_blocks=MAX_MODAL_BLOCKS - 1 - len(intro))
     head = [context(*intro, t(s.MODAL_QUERY, query=plain(answer.query.raw, 500)))]
-    return _modal(t(s.MODAL_RESULTS_TITLE), head + for_modal(message["blocks"]), t, callback_id=CALLBACK_RESULTS)
+    # The intro travels with the view, so the next page still says which message was searched.
+    return _modal(t(s.MODAL_RESULTS_TITLE), head + for_modal(message["blocks"]), t, callback_id=CALLBACK_RESULTS,
+                  metadata=json.dumps({"intro": list(intro)}, ensure_ascii=False) if intro else "")
+
+
+def intro_of(view: dict[str, Any]) -> list[str]:
+    """Read back the intro a results view was rendered with (its private_metadata)."""
+    try:
+        intro = json.loads(view.get("private_metadata") or "{}").get("intro", [])
+    except (ValueError, AttributeError):
+        return []
+    return [line for line in intro if isinstance(line, str)][:2] if isinstance(intro, list) else []
 
 
 def render_note(text: str, t: Catalog) -> dict[str, Any]:

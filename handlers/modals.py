@@ -150,7 +150,7 @@ def make_modal_more(services: Services, languages: UserLanguages):
             view = body.get("view") or {}
             if answer is not None:
                 record.intent, record.results = str(answer.query.intent), len(answer.hits)
-                page = forms.render_results(answer, t)
+                page = forms.render_results(answer, t, intro=forms.intro_of(view))
             else:
                 page = forms.render_note(t(s.RESULT_GONE), t)
             client.views_update(view_id=view.get("id"), hash=view.get("hash"), view=page)

@@ -216,6 +216,7 @@ def test_results_in_a_modal_page_in_place_and_open_a_clause_over_themselves(runn
     assert update["view_id"] == results["id"] and update["hash"] == results["hash"]
     page = update["view"] if isinstance(update["view"], dict) else json.loads(update["view"])
     assert "showing 6–" in readable(page)
+    assert "Found for this message: What are the R&amp;D targets?" in readable(page)  # still says what was searched
 
     clause = next(e for e in buttons(results["blocks"]) if e["action_id"] == "modal_full_clause")
     _, trigger = running.slack.view_action(results, "modal_full_clause", clause["value"], user="U0EN")
