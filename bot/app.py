@@ -91,8 +91,6 @@ def build_engine(settings: Settings, *, progress: Callable[[int, int], None] | N
     engine = PolicyEngine.from_settings(settings, progress=progress)
     if warm:
         engine.warm()
-    for problem in engine.load_errors:
-        log.warning("skipped corpus file: %s", problem)
     return engine
 
 
@@ -141,6 +139,7 @@ def build_runtime(settings: Settings, env: Mapping[str, str] | None = None, *, s
     Raises:
         ConfigError: a SLACK_* variable is missing, or a digest schedule is invalid.
     """
+    from bot.corpus.library import CorpusLibrary
     from bot.digest_runner import DigestRunner
     from bot.services import Services, utc_now
     from bot.watcher import CorpusWatcher
@@ -158,8 +157,9 @@ def build_runtime(settings: Settings, env: Mapping[str, str] | None = None, *, s
     except ConfigError:
         store.close()
         raise
-    services = Services(settings=settings, engine=engine, store=store, clock=clock, digests=runner)
-    return Runtime(settings, slack, client, services, CorpusWatcher(engine, settings.corpus_dir), languages)
+    library = CorpusLibrary(settings.corpus_dir, store)
+    services = Services(settings=settings, engine=engine, store=store, clock=clock, digests=runner, library=library)
+    return Runtime(settings, slack, client, services, CorpusWatcher(engine, library), languages)
 
 
 def make_web_client(token: str, base_url: str = DEFAULT_API_URL) -> "WebClient":

@@ -20,7 +20,7 @@ from typing import Callable, Iterable, Iterator
 
 import numpy as np
 
-from bot.corpus.reader import CorpusLoad, list_corpus_files, load_corpus
+from bot.corpus.reader import CorpusLoad, corpus_key_parts, load_corpus
 from bot.corpus.text import split_sentences
 from bot.errors import DocumentError
 from bot.index import Concept, ClauseIndex
@@ -148,7 +148,11 @@ class PolicyEngine:
         """Read the corpus folder (or its cached index) and make it current."""
         with self._lock:
             cache = self.settings.cache_dir / f"snapshot-{self._cache_key()}.pickle"
-            snapshot = self._load_cached(cache) or self._build(cache, progress)
+            snapshot = self._load_cached(cache)
+            if snapshot is not None:  # a build logs its skipped files as it reads them; a cached index has them too
+                for error in snapshot.errors:
+                    log.warning("skipped %s: %s", error.source, error.reason)
+            snapshot = snapshot or self._build(cache, progress)
             self._snapshot = snapshot
             return snapshot
 
@@ -157,18 +161,13 @@ class PolicyEngine:
         digest.update(self.segmenter.backend.encode())
         # The code that parses and indexes is part of the key: a new version rebuilds.
         package = Path(__file__).parent
-        code = sorted(package.glob("corpus/*.py")) + [package / n for n in ("engine.py", "index.py", "segment.py",
+        code = sorted(package.glob("corpus/**/*.py")) + [package / n for n in ("engine.py", "index.py", "segment.py",
                                                                             "model.py")]
         for path in [self.settings.user_dictionary] + code:
             digest.update(path.read_bytes() if path.is_file() else b"")
         digest.update(repr(self.vocabulary.synonyms).encode())
-        for path in list_corpus_files(self.settings.corpus_dir):
-            digest.update(path.name.encode())
-            digest.update(hashlib.sha256(path.read_bytes()).digest())
-            for suffix in (".yaml", ".yml"):
-                side = path.with_suffix(suffix)
-                if side.is_file():
-                    digest.update(side.read_bytes())
+        for part in corpus_key_parts(self.settings.corpus_dir):
+            digest.update(part)
         return digest.hexdigest()[:24]
 
     def _load_cached(self, path: Path) -> Snapshot | None:

@@ -21,3 +21,7 @@ class DocumentError(PolicybotError):
         self.source = source
         self.reason = reason
         super().__init__(f"{source}: {reason}")
+
+    def __reduce__(self):
+        # Pickled across the parse pool and into the index cache: rebuild from both fields.
+        return type(self), (self.source, self.reason)

@@ -42,15 +42,25 @@ class Target:
     comparator: str | None
     horizon: str | None
     due: dt.date | None = None  # last day of the horizon, when it names a year
+    value_max: float | None = None  # upper bound of a range (`2-3个`: value 2, value_max 3)
+    kind: str = "goal"  # goal (an aim) | standard (a rule's limit: 不超过, 至少, 以内 in a regulation)
+    horizon_year: int | None = None  # the year the horizon names (十四五 → 2025, 民国115年 → 2026)
+    horizon_implied: bool = False  # no horizon of its own: the year of the plan it belongs to
+    detail: str | None = None  # the list a figure covers (电子信息、装备制造), or its baseline
 
     def to_json(self) -> dict:
         return {
             "sentence": self.sentence,
             "metric": self.metric,
             "value": self.value,
+            "value_max": self.value_max,
             "unit": self.unit,
             "comparator": self.comparator,
+            "kind": self.kind,
             "horizon": self.horizon,
+            "horizon_year": self.horizon_year,
+            "horizon_implied": self.horizon_implied,
+            "detail": self.detail,
         }
 
     @property
@@ -58,8 +68,26 @@ class Target:
         """Return the value and unit as written, e.g. `0.7%` or `1.5万家`."""
         if self.value is None:
             return self.unit or ""
-        number = f"{self.value:g}" if self.value != int(self.value) else str(int(self.value))
+        number = _number(self.value)
+        if self.value_max is not None:
+            number += f"–{_number(self.value_max)}"
         return f"{number}{self.unit or ''}"
+
+
+def _number(value: float) -> str:
+    return f"{value:g}" if value != int(value) else str(int(value))
+
+
+@dataclass(frozen=True)
+class Duty:
+    """One responsibility sentence of a clause: who, in which role, as the text says it."""
+
+    unit: str
+    role: str  # lead | support | responsible (the text names a duty, not who leads)
+    sentence: str
+
+    def to_json(self) -> dict:
+        return {"unit": self.unit, "role": self.role, "sentence": self.sentence}
 
 
 @dataclass(frozen=True)
@@ -76,13 +104,24 @@ class Clause:
     ref: str
     lead_units: tuple[str, ...] = ()
     support_units: tuple[str, ...] = ()
-    units_rule: str = "none"  # stated | first-listed | none
+    units_rule: str = "none"  # stated | first-listed | prose | none
     targets: tuple[Target, ...] = ()
     is_goal_section: bool = False
+    pages: tuple[int, ...] = ()  # pages of the file the clause is printed on (PDF, OFD, scans); () for text
+    responsible_units: tuple[str, ...] = ()  # named by a duty sentence that says neither lead nor support
+    duties: tuple[Duty, ...] = ()  # the duty sentences units_rule "prose" was read from
 
     @property
     def units(self) -> tuple[str, ...]:
-        return self.lead_units + self.support_units
+        return self.lead_units + self.support_units + self.responsible_units
+
+    @property
+    def page_label(self) -> str:
+        """Return where the clause is printed, `第3页` or `第3–4页`; empty when the file has no pages."""
+        if not self.pages:
+            return ""
+        first, last = self.pages[0], self.pages[-1]
+        return f"第{first}页" if first == last else f"第{first}–{last}页"
 
     @property
     def text_key(self) -> str:
@@ -115,6 +154,13 @@ class Document:
     units_convention: str | None = None
     problems: tuple[str, ...] = ()  # what could not be parsed
     notes: tuple[str, ...] = ()  # what cleaning set aside (clutter, commentary, OCR repairs)
+    source_url: str | None = None  # where the file was published (a fetched page, an HTML canonical link)
+    page_count: int = 0  # pages of the file (PDF, OFD); 0 for formats without pages
+    # Where each field came from ("front matter", "title line", "signature", "file name", ...): shown by check.
+    title_source: str | None = None
+    issuer_source: str | None = None
+    region_source: str | None = None
+    date_source: str | None = None
 
 
 @dataclass(frozen=True)
@@ -152,7 +198,8 @@ class Query:
     topic: str
     filters: Filters = field(default_factory=Filters)
     horizon_year: int | None = None  # a bare year in a target query ranks targets due then
-    error: str | None = None
+    error: str | None = None  # why the text cannot be answered: a key of bot.strings.QUERY_ERRORS
+    error_detail: str = ""  # the part of the text at fault (`year:abcd`)
 
 
 @dataclass(frozen=True)
@@ -181,6 +228,7 @@ class Hit:
             "issuer": d.issuer,
             "region": d.region,
             "date": d.date.isoformat() if d.date else None,
+            "date_source": d.date_source,
             "path": list(c.path),
             "heading": c.heading,
             "ref": c.ref,
@@ -190,6 +238,8 @@ class Hit:
             "lead_units": list(c.lead_units),
             "support_units": list(c.support_units),
             "units_rule": c.units_rule,
+            "responsible_units": list(c.responsible_units),
+            "duties": [duty.to_json() for duty in c.duties],
             "targets": [t.to_json() for t in (self.targets or c.targets)],
         }
 

@@ -109,7 +109,9 @@ def parse_query(text: str, vocabulary: Vocabulary, context: QueryContext, *, max
                     regions.append(value)  # unknown city: filters to nothing, and says so
         elif key in FILTER_WORDS["type"]:
             kind = value
-        elif key in FILTER_WORDS["year"] and value.rstrip("年").isdigit():
+        elif key in FILTER_WORDS["year"]:
+            if not re.fullmatch(r"(1[89]|20|21)\d\d", value.rstrip("年")):
+                return Query(raw=raw, intent=intent, topic=topic, error="bad_year", error_detail=f"{key}:{value}")
             year = int(value.rstrip("年"))
     topic = _FILTER_RE.sub(" ", topic)
 

@@ -23,8 +23,8 @@ def mark(text: str, marks: tuple[Span, ...], ansi: bool) -> str:
     return "".join(out)
 
 
-def target_line(target: Target) -> str:
-    """`全社会研发投入强度 0.7% (以上) [到2022年底]`."""
+def target_line(target: Target, t: Catalog) -> str:
+    """Write a target on one line: `全社会研发投入强度 0.7% (以上) [到2022年底] (目标)`, `… [2022年(按计划年份)] (标准)`."""
     parts = [target.metric or "—"]
     if target.value is not None:
         parts.append(target.figure)
@@ -32,25 +32,59 @@ def target_line(target: Target) -> str:
         parts.append(f"({target.comparator})")
     if target.horizon:
         parts.append(f"[{target.horizon}]")
+    elif target.horizon_year:
+        parts.append(f"[{t(strings.IMPLIED_YEAR, year=target.horizon_year)}]")
+    parts.append(t(strings.TARGET_KINDS[target.kind]) if target.kind in strings.TARGET_KINDS else target.kind)
     return " ".join(parts)
 
 
+def unit_lines(clause, t: Catalog) -> list[str]:
+    """List lead and support units as the text states them; a prose duty with its sentence."""
+    if clause.duties:
+        return [f"{t(strings.ROLES[d.role]) if d.role in strings.ROLES else d.role}{t.colon}{d.unit} —— "
+                f"{t(strings.FROM_TEXT)}「{d.sentence}」" for d in clause.duties]
+    if not clause.units:
+        return []
+    rule = t(strings.UNITS_RULE[clause.units_rule]) if clause.units_rule in strings.UNITS_RULE else clause.units_rule
+    line = (f"{t(strings.LEAD)}{t.colon}{t.join(clause.lead_units) or '—'}   "
+            f"{t(strings.SUPPORT)}{t.colon}{t.join(clause.support_units) or '—'}")
+    if clause.responsible_units:
+        line += f"   {t(strings.DUTY_RESPONSIBLE)}{t.colon}{t.join(clause.responsible_units)}"
+    return [f"{line}  {t.aside(rule)}"]
+
+
+def render_metadata(doc: Document) -> list[str]:
+    """List each metadata field with where it was read, for `policybot check`."""
+    def field(label: str, value, source: str | None) -> str:
+        return f"{label}: {value if value else '—'}" + (f"  ({source})" if value and source else "")
+
+    return [field("title", f"《{doc.title}》", doc.title_source),
+            field("issuer", doc.issuer, doc.issuer_source),
+            field("region", doc.region, doc.region_source),
+            field("date", doc.date.isoformat() if doc.date else None, doc.date_source),
+            field("kind", doc.kind, None) + (f" · {doc.doc_number}" if doc.doc_number else "")]
+
+
+def date_text(doc: Document, t: Catalog) -> str:
+    """Write the date as known: a year read from the file name is only a year, and says so."""
+    if doc.date and doc.date_source == "file name":
+        return t(strings.YEAR_FROM_FILE_NAME, year=doc.date.year)
+    return t.date(doc.date)
+
+
 def document_line(doc: Document, t: Catalog) -> str:
-    bits = [doc.region or t(strings.UNKNOWN_REGION), t.date(doc.date), doc.kind or "—"]
+    bits = [doc.region or t(strings.UNKNOWN_REGION), date_text(doc, t), doc.kind or "—"]
     return f"《{doc.title}》 · {' · '.join(bits)}"
 
 
 def render_hit(n: int, hit: Hit, ansi: bool, t: Catalog) -> list[str]:
     c, d = hit.clause, hit.document
-    lines = [f"{n}. {c.ref}",
-             f"   {d.region or t(strings.UNKNOWN_REGION)} · {t.date(d.date)} · {t(strings.SCORE)} {hit.score:.2f}",
+    lines = [f"{n}. {c.ref}" + (f" {c.page_label}" if c.pages else ""),  # 第3页: where a PDF prints it
+             f"   {d.region or t(strings.UNKNOWN_REGION)} · {date_text(d, t)} · {t(strings.SCORE)} {hit.score:.2f}",
              f"   {mark(hit.excerpt, hit.marks, ansi)}"]
-    if c.lead_units or c.support_units:
-        rule = t(strings.UNITS_RULE[c.units_rule]) if c.units_rule in strings.UNITS_RULE else c.units_rule
-        lines.append(f"   {t(strings.LEAD)}{t.colon}{t.join(c.lead_units) or '—'}   "
-                     f"{t(strings.SUPPORT)}{t.colon}{t.join(c.support_units) or '—'}  {t.aside(rule)}")
+    lines.extend(f"   {line}" for line in unit_lines(c, t))
     for target in hit.targets or ():
-        lines.append(f"   {t(strings.TARGET)}{t.colon}{target_line(target)}")
+        lines.append(f"   {t(strings.TARGET)}{t.colon}{target_line(target, t)}")
     return lines
 
 
@@ -86,6 +120,8 @@ def render_answer(answer: Answer, vocabulary: Vocabulary, ansi: bool = False, t:
     q = answer.query
     if q.error == "too_long":
         return t(strings.TOO_LONG_CLI, limit=len(q.raw))
+    if q.error:
+        return t(strings.QUERY_ERRORS[q.error], detail=q.error_detail)
     if q.intent == Intent.HELP:
         return render_help(vocabulary, t, documents)
     if q.intent not in QUERY_INTENTS:
@@ -100,6 +136,8 @@ def render_answer(answer: Answer, vocabulary: Vocabulary, ansi: bool = False, t:
             lines.append(t(strings.CLOSEST) + t.join(answer.suggestions))
         lines.append(t(strings.TRY_HELP))
         return "\n".join(lines)
+    if not answer.hits:  # an offset past the last result
+        return t(strings.PAST_THE_END, first=answer.offset + 1, topic=q.topic or q.raw, total=answer.total)
     header = t(strings.RESULTS_HEADER, intent=t(strings.INTENT_NAMES[q.intent]), topic=q.topic or "—",
                first=answer.offset + 1, last=answer.offset + len(answer.hits), total=answer.total)
     lines = [header, ""]
@@ -159,6 +197,6 @@ def format_digest(digest: Digest, t: Catalog = Catalog()) -> str:
             lines.append(f"* {city.region or '—'}")
             for item in city.items:
                 status = t(strings.DIGEST_PAST if item.past else strings.DIGEST_COMING)
-                lines.append(f"    - {t.date(item.target.due)} {status} · {target_line(item.target)} · "
+                lines.append(f"    - {t.date(item.target.due)} {status} · {target_line(item.target, t)} · "
                              f"{item.clause.ref}")
     return "\n".join(lines)

@@ -5,6 +5,7 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from bot.corpus.library import CorpusLibrary
 from bot.digest_runner import DigestRunner
 from bot.engine import PolicyEngine
 from bot.settings import Settings
@@ -26,3 +27,4 @@ class Services:
     store: Store
     clock: Clock
     digests: DigestRunner
+    library: CorpusLibrary  # adds documents, shared through the database with every instance

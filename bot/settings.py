@@ -5,6 +5,7 @@ into one ConfigError so a user fixes a broken file in one pass.
 """
 from __future__ import annotations
 
+import difflib
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,11 +15,14 @@ import yaml
 
 from bot.errors import ConfigError
 from bot.model import Intent
-from bot.strings import DEFAULT_LOCALE, LANGUAGES, language_of
+from bot.strings import LANGUAGES, language_of
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SETTINGS = PROJECT_ROOT / "config" / "settings.yaml"
 DIGEST_SECTIONS = ("documents", "topics", "targets")
+SCHEDULE_KEYS = ("channel", "cron", "timezone", "sections", "skip_empty")
+# Keys holding a path: relative to the folder of the settings file that sets them.
+PATH_KEYS = ("corpus_dir", "cache_dir", "vocabulary", "user_dictionary")
 
 
 def load_yaml_text(text: str, source: str) -> Any:
@@ -31,11 +35,19 @@ def load_yaml_text(text: str, source: str) -> Any:
         raise ConfigError([f"{source}:{where} not valid YAML ({getattr(exc, 'problem', exc)})"]) from None
 
 
+def dump_yaml_text(data: dict[str, Any]) -> str:
+    """Write a mapping as YAML (a sidecar), keys in the given order, Chinese left readable."""
+    return yaml.safe_dump(data, allow_unicode=True, sort_keys=False, default_flow_style=False)
+
+
 def load_yaml_file(path: Path) -> Any:
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_bytes().decode("utf-8")
     except OSError as exc:
         raise ConfigError([f"{path}: cannot read ({exc.strerror})"]) from None
+    except UnicodeDecodeError as exc:
+        line = path.read_bytes()[:exc.start].count(b"\n") + 1
+        raise ConfigError([f"{path}: line {line} is not UTF-8 text (save the file as UTF-8)"]) from None
     return load_yaml_text(text, str(path))
 
 
@@ -75,57 +87,102 @@ class Vocabulary:
 
 @dataclass(frozen=True)
 class Settings:
+    """The validated configuration; every default lives in config/settings.yaml, none here."""
+
     source: Path
     root: Path
     corpus_dir: Path
     cache_dir: Path
     user_dictionary: Path
     vocabulary: Vocabulary
-    default_limit: int = 5
-    max_limit: int = 20
-    max_query_chars: int = 500
-    min_relevance: float = 0.45
-    segmenter: str = "jieba"
-    host: str = "127.0.0.1"
-    port: int = 3000
-    admins: frozenset[str] = frozenset()
-    database_url: str = "sqlite:///policybot.db"
-    due_months_before: int = 12
-    due_months_after: int = 12
-    watch_corpus: bool = True
-    scheduler: bool = True
-    schedules: tuple[DigestSchedule, ...] = field(default_factory=tuple)
-    language: str = DEFAULT_LOCALE  # the workspace's locale: channel digests, and users whose locale is unknown
+    default_limit: int
+    max_limit: int
+    max_query_chars: int
+    min_relevance: float
+    segmenter: str
+    host: str
+    port: int
+    admins: frozenset[str]
+    database_url: str
+    due_months_before: int
+    due_months_after: int
+    watch_corpus: bool
+    scheduler: bool
+    schedules: tuple[DigestSchedule, ...]
+    language: str  # the workspace's locale: channel digests, and users whose locale the bot does not speak
 
 
 class _Reader:
-    """Typed access to a YAML mapping that records every problem instead of stopping."""
+    """Typed access to a YAML mapping that records every problem instead of stopping.
 
-    def __init__(self, data: Any, source: str, problems: list[str]):
+    It remembers every key it was asked for, so whatever else the file holds (a typo such
+    as `searh:`) can be reported afterwards with the closest key it may have meant.
+    """
+
+    def __init__(self, data: Any, source: str, problems: list[str], origins: dict[str, str] | None = None):
         self.data = data if isinstance(data, dict) else {}
         self.source = source
         self.problems = problems
+        self.asked: set[str] = set()
+        self.origins = origins or {}  # key path -> the file that set it (layered settings)
         if data is not None and not isinstance(data, dict):
             problems.append(f"{source}: expected a mapping at the top level")
 
-    def get(self, key: str, kind: type | tuple[type, ...], default: Any, prefix: str = "") -> Any:
+    def where(self, key: str) -> str:
+        return self.origins.get(key, self.source)
+
+    def get(self, key: str, kind: type | tuple[type, ...], default: Any = None, prefix: str = "") -> Any:
+        path = prefix + key
+        self.asked.add(path)
         node: Any = self.data
-        for part in (prefix + key).split("."):
+        for part in path.split("."):
             if not isinstance(node, dict) or part not in node:
                 return default
             node = node[part]
         if node is None:
             return default
         if isinstance(node, bool) and kind in (int, float):
-            self.problems.append(f"{self.source}: key '{prefix}{key}' must be a number, not {node!r}")
+            self.problems.append(f"{self.where(path)}: key '{path}' must be a number, not {node!r}")
             return default
         if kind is float and isinstance(node, int):
             node = float(node)
         if not isinstance(node, kind):
             name = kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
-            self.problems.append(f"{self.source}: key '{prefix}{key}' must be {name}, not {node!r}")
+            self.problems.append(f"{self.where(path)}: key '{path}' must be {name}, not {node!r}")
             return default
         return node
+
+    def require(self, key: str, kind: type | tuple[type, ...], prefix: str = "") -> Any:
+        """Like `get`, for a key every configuration must set (config/settings.yaml sets them all)."""
+        value = self.get(key, kind, None, prefix)
+        if value is None and not any(p.startswith(f"{self.where(prefix + key)}: key '{prefix + key}'")
+                                     for p in self.problems):
+            self.problems.append(f"{self.source}: key '{prefix + key}' is missing")
+        return value
+
+    def report_unknown(self) -> None:
+        """Add a problem for every key nobody asked for, with the closest known key."""
+        asked = self.asked | {".".join(k.split(".")[:i]) for k in self.asked for i in range(1, k.count(".") + 1)}
+        for path in _key_paths(self.data):
+            if path in asked or any(path.startswith(a + ".") for a in self.asked):
+                continue
+            parent, _, name = path.rpartition(".")
+            siblings = sorted({a.rpartition(".")[2] for a in asked if a.rpartition(".")[0] == parent})
+            close = difflib.get_close_matches(name, siblings, n=1, cutoff=0.6)
+            hint = f" (did you mean '{close[0]}'?)" if close else (f"; known here: {', '.join(siblings)}"
+                                                                   if siblings else "")
+            self.problems.append(f"{self.where(path)}: unknown key '{path}'{hint}")
+
+
+def _key_paths(data: Any, prefix: str = "") -> list[str]:
+    """Every key of a nested mapping as a dotted path, parents before children."""
+    out = []
+    if isinstance(data, dict):
+        for key, value in data.items():
+            path = f"{prefix}{key}"
+            out.append(path)
+            out += _key_paths(value, path + ".")
+    return out
 
 
 def _validate_cron(expr: str) -> str | None:
@@ -160,6 +217,11 @@ def _load_schedules(raw: Any, source: str, problems: list[str]) -> tuple[DigestS
         if not isinstance(item, dict):
             problems.append(f"{source}: key '{key}' must be a mapping")
             continue
+        for name in item:
+            if name not in SCHEDULE_KEYS:
+                close = difflib.get_close_matches(str(name), SCHEDULE_KEYS, n=1, cutoff=0.6)
+                hint = f" (did you mean '{close[0]}'?)" if close else f"; known: {', '.join(SCHEDULE_KEYS)}"
+                problems.append(f"{source}: unknown key '{key}.{name}'{hint}")
         channel, cron = item.get("channel"), item.get("cron")
         tz = item.get("timezone", "Asia/Shanghai")
         sections = item.get("sections", list(DIGEST_SECTIONS))
@@ -208,12 +270,17 @@ def _load_vocabulary(path: Path, problems: list[str]) -> Vocabulary:
     intents_raw = r.get("intents", dict, {})
     intents: dict[Intent, tuple[str, ...]] = {}
     for name, aliases in intents_raw.items():
+        if str(name) not in {i.value for i in Intent}:
+            close = difflib.get_close_matches(str(name), [i.value for i in Intent], n=1, cutoff=0.6)
+            hint = f" (did you mean '{close[0]}'?)" if close else f"; known: {', '.join(Intent)}"
+            problems.append(f"{src}: key 'intents.{name}' is not a subcommand{hint}")
+            continue
         if not isinstance(aliases, list) or not all(isinstance(a, (str, int)) for a in aliases):
             problems.append(f"{src}: key 'intents.{name}' must be a list of words")
             continue
-        intents[str(name)] = tuple(str(a) for a in aliases)
-    for required in ("target", "lead-unit", "unit", "search", "docs", "help"):
-        if required not in intents:
+        intents[Intent(str(name))] = tuple(str(a) for a in aliases)
+    for required in Intent:
+        if required not in intents and not any(f"'intents.{required}'" in p for p in problems):
             problems.append(f"{src}: key 'intents.{required}' is missing")
     synonyms = []
     for i, group in enumerate(r.get("synonyms", list, [])):
@@ -238,6 +305,7 @@ def _load_vocabulary(path: Path, problems: list[str]) -> Vocabulary:
                 problems.append(f"{src}: key 'actions.{name}.{action}' must be a list of words")
                 continue
             actions.setdefault(Intent(str(name)), {})[str(action)] = tuple(str(w) for w in words)
+    r.report_unknown()
     return Vocabulary(intents, tuple(synonyms), kinds, stopwords, pairs, actions)
 
 
@@ -251,56 +319,80 @@ def load_settings(path: Path | str | None = None, *, corpus_override: str | None
     env = dict(os.environ) if env is None else env
     default = DEFAULT_SETTINGS if DEFAULT_SETTINGS.is_file() else Path.cwd() / "config" / "settings.yaml"
     source = Path(path or env.get("POLICYBOT_CONFIG") or default).resolve()
-    data = load_yaml_file(source)
-    root = source.parent.parent if source.parent.name == "config" else source.parent
+    # The project's config/settings.yaml holds every default; another file only says what differs.
+    layers = [default.resolve(), source] if default.is_file() and default.resolve() != source else [source]
+    data: dict[str, Any] = {}
+    origins: dict[str, str] = {}
     problems: list[str] = []
-    r = _Reader(data, str(source), problems)
+    for layer in layers:
+        layer_data = load_yaml_file(layer)
+        if layer_data is None:
+            continue
+        if not isinstance(layer_data, dict):
+            raise ConfigError([f"{layer}: expected a mapping of keys to values at the top level"])
+        _merge(data, _with_absolute_paths(layer_data, _root_of(layer)), origins, str(layer))
+    root = _root_of(source)
+    r = _Reader(data, str(source), problems, origins)
 
     def path_of(value: str) -> Path:
         p = Path(value).expanduser()
         return p if p.is_absolute() else (root / p)
 
-    corpus = corpus_override or env.get("POLICYBOT_CORPUS") or r.get("corpus_dir", str, "seeds")
+    configured_corpus = _or(r.require("corpus_dir", str), ".")
+    corpus = corpus_override or env.get("POLICYBOT_CORPUS") or configured_corpus
     corpus_dir = Path(corpus).expanduser().resolve() if (corpus_override or env.get("POLICYBOT_CORPUS")) \
         else path_of(corpus)
-    vocabulary_path = path_of(r.get("vocabulary", str, "config/vocabulary.yaml"))
-    userdict = path_of(r.get("user_dictionary", str, "config/userdict.txt"))
+    vocabulary_path = path_of(_or(r.require("vocabulary", str), ""))
+    userdict = path_of(_or(r.require("user_dictionary", str), ""))
     if not userdict.is_file():
-        problems.append(f"{source}: key 'user_dictionary' names a missing file: {userdict}")
+        problems.append(f"{r.where('user_dictionary')}: key 'user_dictionary' names a missing file: {userdict}")
     vocabulary = _load_vocabulary(vocabulary_path, problems)
 
-    default_limit = r.get("default_limit", int, 5, "search.")
-    max_limit = r.get("max_limit", int, 20, "search.")
-    max_chars = r.get("max_query_chars", int, 500, "search.")
-    min_relevance = r.get("min_relevance", float, 0.45, "search.")
+    # A missing or mistyped key is already a problem; the placeholders only let the checks go on.
+    default_limit = _or(r.require("default_limit", int, "search."), 1)
+    max_limit = _or(r.require("max_limit", int, "search."), 1)
+    max_chars = _or(r.require("max_query_chars", int, "search."), 1)
+    min_relevance = _or(r.require("min_relevance", float, "search."), 0.0)
+    if max_chars < 1:
+        problems.append(f"{r.where('search.max_query_chars')}: key 'search.max_query_chars' must be at least 1")
     if not 1 <= default_limit <= max_limit:
-        problems.append(f"{source}: key 'search.default_limit' must be between 1 and search.max_limit")
+        problems.append(f"{r.where('search.default_limit')}: key 'search.default_limit' must be between 1 and "
+                        f"search.max_limit ({max_limit})")
     if not 0.0 <= min_relevance <= 1.0:
-        problems.append(f"{source}: key 'search.min_relevance' must be between 0 and 1")
-    segmenter = r.get("segmenter", str, "jieba", "search.")
-    if segmenter not in ("jieba", "rjieba"):
-        problems.append(f"{source}: key 'search.segmenter' must be jieba or rjieba, not {segmenter!r}")
-    port = r.get("port", int, 3000, "server.")
+        problems.append(f"{r.where('search.min_relevance')}: key 'search.min_relevance' must be between 0 and 1")
+    segmenter = r.require("segmenter", str, "search.")
+    if segmenter not in (None, "jieba", "rjieba"):
+        problems.append(f"{r.where('search.segmenter')}: key 'search.segmenter' must be jieba or rjieba, "
+                        f"not {segmenter!r}")
+    port = _or(r.require("port", int, "server."), 0)
     if not 0 <= port <= 65535:
-        problems.append(f"{source}: key 'server.port' must be a port number")
+        problems.append(f"{r.where('server.port')}: key 'server.port' must be a port number")
     admins = r.get("admins", list, [], "slack.")
-    database_url = env.get("POLICYBOT_DATABASE_URL") or r.get("url", str, "sqlite:///policybot.db", "database.")
-    if database_url.startswith("sqlite:///") and not database_url.startswith("sqlite:////") \
-            and database_url != "sqlite:///:memory:":
-        database_url = "sqlite:///" + str(path_of(database_url[len("sqlite:///"):]))
-    schedules = _load_schedules(r.get("schedules", list, None, "digests."), str(source), problems)
-    language = r.get("language", str, DEFAULT_LOCALE, "slack.")
-    if language_of(language) is None:
-        problems.append(f"{source}: key 'slack.language' must be a locale the bot speaks "
+    database_url = _or(r.require("url", str, "database."), "")
+    if env.get("POLICYBOT_DATABASE_URL"):
+        database_url = _with_absolute_paths({"database": {"url": env["POLICYBOT_DATABASE_URL"]}},
+                                            Path.cwd())["database"]["url"]
+    schedules = _load_schedules(r.get("schedules", list, None, "digests."), r.where("digests.schedules"), problems)
+    language = r.require("language", str, "slack.")
+    if language is not None and language_of(language) is None:
+        problems.append(f"{r.where('slack.language')}: key 'slack.language' must be a locale the bot speaks "
                         f"({', '.join(LANGUAGES)}, e.g. zh-CN or en-US), not {language!r}")
-
+    fields = dict(
+        cache_dir=path_of(_or(r.require("cache_dir", str), ".")),
+        host=r.require("host", str, "server."),
+        due_months_before=r.require("months_before", int, "digests.due_window."),
+        due_months_after=r.require("months_after", int, "digests.due_window."),
+        watch_corpus=r.require("watch_corpus", bool),
+        scheduler=r.require("scheduler", bool, "digests."),
+        language=language,
+    )
+    r.report_unknown()
     if problems:
         raise ConfigError(problems)
     return Settings(
         source=source,
         root=root,
         corpus_dir=corpus_dir,
-        cache_dir=path_of(r.get("cache_dir", str, ".policybot-cache")),
         user_dictionary=userdict,
         vocabulary=vocabulary,
         default_limit=default_limit,
@@ -308,14 +400,44 @@ def load_settings(path: Path | str | None = None, *, corpus_override: str | None
         max_query_chars=max_chars,
         min_relevance=min_relevance,
         segmenter=segmenter,
-        host=r.get("host", str, "127.0.0.1", "server."),
         port=port,
         admins=frozenset(str(a) for a in admins),
         database_url=database_url,
-        due_months_before=r.get("months_before", int, 12, "digests.due_window."),
-        due_months_after=r.get("months_after", int, 12, "digests.due_window."),
-        watch_corpus=r.get("watch_corpus", bool, True),
-        scheduler=r.get("scheduler", bool, True, "digests."),
         schedules=schedules,
-        language=language,
+        **fields,
     )
+
+
+def _or(value: Any, placeholder: Any) -> Any:
+    return placeholder if value is None else value
+
+
+def _root_of(settings_file: Path) -> Path:
+    """The folder relative paths in a settings file start from: the one holding its `config/`."""
+    return settings_file.parent.parent if settings_file.parent.name == "config" else settings_file.parent
+
+
+def _with_absolute_paths(data: dict[str, Any], root: Path) -> dict[str, Any]:
+    """Resolve a layer's relative paths against its own folder, before layers are merged."""
+    out = dict(data)
+    for key in PATH_KEYS:
+        if isinstance(out.get(key), str) and not Path(out[key]).expanduser().is_absolute():
+            out[key] = str(root / Path(out[key]))
+    database = out.get("database")
+    if isinstance(database, dict) and isinstance(url := database.get("url"), str) \
+            and url.startswith("sqlite:///") and not url.startswith("sqlite:////") and url != "sqlite:///:memory:":
+        out["database"] = {**database, "url": "sqlite:///" + str(root / url[len("sqlite:///"):])}
+    return out
+
+
+def _merge(into: dict[str, Any], layer: dict[str, Any], origins: dict[str, str], source: str,
+           prefix: str = "") -> None:
+    """Lay `layer` over `into`: mappings merge key by key, anything else replaces; remember who set what."""
+    for key, value in layer.items():
+        path = f"{prefix}{key}"
+        if isinstance(value, dict) and isinstance(into.get(key), dict):
+            _merge(into[key], value, origins, source, path + ".")
+        else:
+            into[key] = value
+            for sub in [path] + [f"{path}.{p}" for p in _key_paths(value)]:
+                origins[sub] = source

@@ -1,4 +1,4 @@
-"""Durable state: subscriptions, the last digest per audience, digest claims, posts, feedback.
+"""Durable state: subscriptions, the last digest per audience, digest claims, posts, feedback, added documents.
 
 SQLite by default; any SQLAlchemy URL (PostgreSQL when several instances share the work).
 The schema is created and migrated by Alembic when the store opens (`upgrade head`), never
@@ -28,6 +28,7 @@ MIGRATIONS = Path(__file__).with_name("migrations")
 MIGRATION_LOCK = 0x706F6C6963790001
 SQLITE_BUSY_SECONDS = 30  # a second instance waits this long for SQLite's write lock
 TOPIC_CHARS = 200
+CORPUS_NAME_CHARS = 255
 
 # digest_runs.status
 CLAIMED, POSTING, POSTED, FAILED, SKIPPED, UNKNOWN = "claimed", "posting", "posted", "failed", "skipped", "unknown"
@@ -124,6 +125,21 @@ feedback = sa.Table(
     sa.Column("verdict", sa.String(16), nullable=False),
 )
 
+# Documents added through `policybot add` or Slack: the shared copy every instance syncs its folder from.
+corpus_documents = sa.Table(
+    "corpus_documents", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("name", sa.String(CORPUS_NAME_CHARS), nullable=False),  # path inside the corpus folder
+    sa.Column("content", sa.LargeBinary, nullable=False),  # the file's original bytes
+    sa.Column("sha256", sa.String(64), nullable=False),
+    sa.Column("size", sa.Integer, nullable=False),
+    sa.Column("meta", sa.JSON, nullable=False),  # the sidecar: source_url, fetched_at, ...
+    sa.Column("added_by", sa.String(64)),
+    sa.Column("added_at", UTCDateTime, nullable=False),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+    sa.UniqueConstraint("name", name="uq_corpus_documents_name"),
+)
+
 
 # ---------------------------------------------------------------- values
 
@@ -209,6 +225,19 @@ class PostRecord:
 
 
 @dataclass(frozen=True)
+class CorpusEntry:
+    """An added document as the database holds it, without its bytes."""
+
+    name: str
+    sha256: str
+    size: int
+    meta: Mapping[str, Any]
+    added_at: dt.datetime
+    updated_at: dt.datetime
+    added_by: str | None = None
+
+
+@dataclass(frozen=True)
 class Feedback:
     at: dt.datetime
     user_id: str
@@ -255,7 +284,7 @@ def migrate(engine: sa.Engine) -> None:
 
 
 class Store:
-    """Subscriptions, digest state, claims, the post log and feedback, in one database."""
+    """Subscriptions, digest state, claims, the post log, feedback and added documents, in one database."""
 
     def __init__(self, engine: sa.Engine):
         self.engine = engine
@@ -456,6 +485,45 @@ class Store:
             rows = conn.execute(query).all()
         return [Feedback(r.at, r.user_id, r.query, r.verdict, r.intent, r.channel_id, tuple(r.clause_ids),
                          tuple((str(p[0]), p[1] if len(p) > 1 else None) for p in r.shown)) for r in rows]
+
+
+    # -- added corpus documents ------------------------------------------------------
+
+    def save_corpus_document(self, name: str, content: bytes, meta: Mapping[str, Any], *, sha256: str,
+                             by: str | None, at: dt.datetime) -> bool:
+        """Keep an added document's bytes and sidecar, replacing an older version; False when unchanged."""
+        c = corpus_documents.c
+        values = dict(content=content, sha256=sha256, size=len(content), meta=dict(meta), updated_at=at)
+        for _ in range(2):  # a second instance may insert the same name in between: then update theirs
+            with self.engine.begin() as conn:
+                row = conn.execute(sa.select(c.sha256, c.meta).where(c.name == name)).first()
+                if row is not None and row.sha256 == sha256 and dict(row.meta) == dict(meta):
+                    return False
+                if row is not None:
+                    conn.execute(corpus_documents.update().where(c.name == name).values(added_by=by, **values))
+                    return True
+            try:
+                with self.engine.begin() as conn:
+                    conn.execute(corpus_documents.insert().values(name=name, added_by=by, added_at=at, **values))
+                return True
+            except IntegrityError:
+                continue
+        raise RuntimeError(f"could not save corpus document {name!r}")  # pragma: no cover - two races in a row
+
+    def corpus_entries(self) -> list[CorpusEntry]:
+        """Every added document, without its bytes, by name."""
+        c = corpus_documents.c
+        with self.engine.connect() as conn:
+            rows = conn.execute(sa.select(c.name, c.sha256, c.size, c.meta, c.added_at, c.updated_at, c.added_by)
+                                .order_by(c.name)).all()
+        return [CorpusEntry(r.name, r.sha256, r.size, dict(r.meta), r.added_at, r.updated_at, r.added_by)
+                for r in rows]
+
+    def corpus_content(self, name: str) -> bytes | None:
+        """The bytes of an added document, or None when there is none of that name."""
+        with self.engine.connect() as conn:
+            return conn.execute(sa.select(corpus_documents.c.content)
+                                .where(corpus_documents.c.name == name)).scalar_one_or_none()
 
 
 def _as_utc(value: Any) -> dt.datetime:

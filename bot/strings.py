@@ -104,16 +104,24 @@ COMMAND = "/policy"  # the slash command, as the manifest declares it
 
 UNKNOWN_REGION = Text("城市未知", "city unknown")
 UNKNOWN_DATE = Text("日期未知", "date unknown")
+YEAR_FROM_FILE_NAME = Text("{year}年(据文件名)", "{year} (from the file name)")
+IMPLIED_YEAR = Text("{year}年(按计划年份)", "{year} (the plan's year)")
 NOTHING = Text("无", "none")
 TRUNCATED = "…"
 LEAD = Text("牵头单位", "Lead")
 SUPPORT = Text("配合单位", "Support")
 RESPONSIBLE = Text("责任单位", "Responsible")
+DUTY_RESPONSIBLE = Text("负责单位", "Responsible")  # a prose duty (`X负责…`): neither lead nor support
+ROLES = {"lead": Text("牵头", "lead"), "support": Text("配合", "support"), "responsible": Text("负责", "responsible")}
+FROM_TEXT = Text("原文:", "From the text:")
+TARGET_KINDS = {"goal": Text("(目标)", "(goal)"), "standard": Text("(标准)", "(standard)")}
+STANDARD = Text("标准", "standard")  # a rule's limit, not an aim
 TARGET = Text("目标", "Target")
 SCORE = Text("相关度", "score")
 UNITS_RULE = {
     "stated": Text("按文件说明区分牵头/配合", "lead and support as the document states"),
     "first-listed": Text("文件未说明分工,列第一位者视为牵头", "no rule stated: the first listed is shown as lead"),
+    "prose": Text("出自正文的职责表述", "duties as the text states them"),
     "none": Text("", ""),
 }
 INTENT_NAMES = {
@@ -137,6 +145,16 @@ TRY_HELP = Text("输入 help 查看查询方式。", "Type help to see what you 
 NO_DOCUMENTS = Text("没有符合条件的文件。", "No document fits the query.")
 TOO_LONG_CLI = Text("查询太长(最多 {limit} 字),请缩短后再试。",
                     "The query is too long (at most {limit} characters); please shorten it.")
+# Why a query text cannot be answered (Query.error), with the part at fault as {detail}.
+QUERY_ERRORS = {
+    "too_long": Text("查询太长,请缩短后再试。", "That query is too long; please ask something shorter."),
+    "bad_year": Text("「{detail}」不是年份,请写成 year:2021 这样的四位数年份。",
+                     "`{detail}` is not a year: write it with four digits, as in year:2021."),
+}
+PAST_THE_END = Text("第 {first} 条起没有结果:「{topic}」共有 {total} 条。",
+                    "No results from number {first} on: “{topic}” has {total}.")
+EMPTY_QUERY = Text("空查询", "empty query")
+NOT_UTF8 = Text("不是有效的 UTF-8 文本", "not valid UTF-8 text")
 SLACK_ONLY = Text("订阅、摘要和重新加载请在 Slack 中使用 /policy,或用 `policybot digest`。",
                   "Subscriptions, digests and reload work in Slack with /policy, or with `policybot digest`.")
 

@@ -2,57 +2,43 @@
 from __future__ import annotations
 
 import logging
-import os
-from pathlib import Path
 from typing import TYPE_CHECKING
 
+from bot.corpus.reader import corpus_stat
+
 if TYPE_CHECKING:
+    from bot.corpus.library import CorpusLibrary
     from bot.engine import PolicyEngine, ReloadReport
 
 log = logging.getLogger("policybot.corpus")
 
 
-def folder_fingerprint(folder: Path) -> tuple:
-    """Names, sizes and modification times of the files under `folder` (hidden ones left out)."""
-    out = []
-    try:
-        for root, dirs, files in os.walk(folder):
-            dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-            for name in sorted(files):
-                if name.startswith("."):
-                    continue
-                path = os.path.join(root, name)
-                try:
-                    st = os.stat(path)
-                except OSError:
-                    continue
-                out.append((os.path.relpath(path, folder), st.st_size, st.st_mtime_ns))
-    except OSError:
-        return ()
-    return tuple(out)
-
-
 class CorpusWatcher:
-    """Reload the engine when the corpus folder changed (a file added, edited or removed).
+    """Reload the engine when the corpus changed: in this folder, or in the database instances share.
 
-    Polling names, sizes and modification times is enough for a folder of documents and
-    works on every file system, network mounts included.
+    Documents added through another instance are first copied from the database into this
+    instance's folder (`CorpusLibrary.sync`); then names, sizes and modification times tell
+    whether anything changed, which works on every file system, network mounts included.
     """
 
-    def __init__(self, engine: "PolicyEngine", folder: Path):
+    def __init__(self, engine: "PolicyEngine", library: "CorpusLibrary"):
         self.engine = engine
-        self.folder = folder
-        self._seen = folder_fingerprint(folder)
+        self.library = library
+        self._seen = corpus_stat(library.folder)
 
     def changed(self) -> bool:
-        current = folder_fingerprint(self.folder)
+        current = corpus_stat(self.library.folder)
         if current == self._seen:
             return False
         self._seen = current
         return True
 
     def check(self) -> "ReloadReport | None":
-        """Reload when the folder changed; return the engine's report, or None."""
+        """Sync from the database, reload when the folder changed; return the engine's report, or None."""
+        try:
+            self.library.sync()
+        except Exception:  # the database is down: the folder is still a corpus to serve
+            log.exception("could not sync documents from the database; checking the folder alone")
         if not self.changed():
             return None
         try:

@@ -24,7 +24,7 @@ from typing import Any
 from bot import strings as s
 from bot.help import filter_help
 from bot.model import QUERY_INTENTS, Answer, Clause, Document, Hit, Intent, Query, Span, Target
-from bot.render_text import document_counts
+from bot.render_text import date_text, document_counts
 from bot.settings import Vocabulary
 from bot.strings import COMMAND, Catalog
 from handlers.slack_text import escape, unescape, without_controls
@@ -259,7 +259,7 @@ def reference_line(clause: Clause, document: Document, t: Catalog) -> str:
     """Return `《title》 path · city · date` as escaped mrkdwn."""
     parts = [clause.ref or f"《{document.title}》", document.region or s.NO_REGION]
     if document.date:
-        parts.append(t.date(document.date))
+        parts.append(date_text(document, t))
     return escape(" · ".join(parts))
 
 
@@ -290,14 +290,23 @@ def unit_fields(clause: Clause, t: Catalog, highlight: str = "") -> list[str]:
         fields.append(f"*{t(s.LEAD)}*\n{unit_list(clause.lead_units, t, highlight)}")
     if clause.support_units:
         fields.append(f"*{t(s.SUPPORT)}*\n{unit_list(clause.support_units, t, highlight)}")
+    if clause.responsible_units:  # a prose duty (`X负责…`) says neither lead nor support
+        fields.append(f"*{t(s.RESPONSIBLE)}*\n{unit_list(clause.responsible_units, t, highlight)}")
+    sentences = dict.fromkeys(d.sentence for d in clause.duties)
+    fields += [f"_{t(s.FROM_TEXT)}_ {plain(sentence, 300)}" for sentence in sentences]
     return fields
 
 
 def target_fields(targets: Sequence[Target], t: Catalog) -> list[str]:
     fields = []
     for target in targets:
-        horizon = f" · {plain(target.horizon, 100)}" if target.horizon else ""
-        fields.append(f"*{plain(target.metric or t(s.TARGET), 300)}*\n{plain(format_target(target), 200)}{horizon}")
+        if target.horizon:
+            horizon = f" · {plain(target.horizon, 100)}"
+        else:
+            horizon = f" · {target.horizon_year}" if target.horizon_year else ""
+        kind = f" · {t(s.STANDARD)}" if target.kind == "standard" else ""  # a rule's limit, not an aim
+        fields.append(f"*{plain(target.metric or t(s.TARGET), 300)}*\n{plain(format_target(target), 200)}"
+                      f"{horizon}{kind}")
     return fields
 
 
@@ -495,7 +504,7 @@ def render_docs(documents: Sequence[Document], *, t: Catalog, query: Query | Non
 
 def document_summary(doc: Document, t: Catalog) -> str:
     """Return one document as mrkdwn: title, then city · date · kind and its counts."""
-    where = " · ".join([plain(doc.region or t(s.UNKNOWN_REGION), 50), t.date(doc.date), plain(doc.kind or "—", 50)])
+    where = " · ".join([plain(doc.region or t(s.UNKNOWN_REGION), 50), date_text(doc, t), plain(doc.kind or "—", 50)])
     return f"*《{plain(doc.title, 500)}》*\n{where}\n{document_counts(doc, t, units=False)}"
 
 

@@ -50,8 +50,8 @@ def reply_to(text: str, ctx: PolicyContext, table: CommandTable) -> Reply:
                                             prefix=ctx.prefix or s.COMMAND), "refused", 0)
     query = ctx.services.engine.parse(text)
     if query.error:
-        return Reply(blocks.render_refusal(ctx.t(s.QUERY_ERROR, error=query.error), raw=echo,
-                                           prefix=ctx.prefix or s.COMMAND), query.intent, 0)
+        reason = ctx.t(s.QUERY_ERRORS[query.error], detail=query.error_detail)
+        return Reply(blocks.render_refusal(reason, raw=echo, prefix=ctx.prefix or s.COMMAND), query.intent, 0)
     unknown = unknown_subcommand(query, settings.vocabulary)
     if unknown:
         return Reply(answers.help_for(ctx, table, unknown=unknown), Intent.HELP, 0)

@@ -138,9 +138,10 @@ def test_covering_notice_with_parts_and_chinese_date():
     from bot.corpus.reader import load_document
 
     doc = load_document(Path(__file__).parent / "data" / "covering-notice-with-parts.txt")
-    assert doc.title == "深圳市人民政府办公厅关于印发深圳市促进科技创新若干措施的通知"
+    # The notice only issues the measures: the title is theirs; issuer, number and date stay the notice's.
+    assert doc.title == "深圳市促进科技创新若干措施" and doc.title_source == "covering notice"
     assert doc.issuer == "深圳市人民政府办公厅" and doc.region == "深圳市" and doc.date.isoformat() == "2023-06-01"
-    assert doc.doc_number == "深府办〔2023〕12号" and doc.kind == "通知"
+    assert doc.doc_number == "深府办〔2023〕12号" and doc.kind == "若干措施"
     by_ref = {c.ref.split("》")[1]: c for c in doc.clauses}
     assert set(by_ref) == {"前言", "第一部分 一、(一)", "第一部分 一、(二)", "第一部分 二、(一)", "第二部分 一、"}
     own_lines = by_ref["第一部分 一、(二)"]

@@ -149,7 +149,7 @@ def test_unknown_words_are_not_answered_with_weak_matches(engine):
 def test_odd_inputs(engine):
     assert not engine.ask("<script>alert(1)</script>").matched  # no stray digit matches everything
     assert not engine.ask("🙂").matched
-    assert engine.ask("year:abc").query.intent == "help"
+    assert engine.ask("year:abc").query.error == "bad_year"  # refused, not silently ignored
     assert engine.ask("5G").matched and "5G" in engine.ask("search 5G").hits[0].clause.text
     listed = engine.ask("target in:成都", limit=3).hits
     assert listed and all(any(t.value is not None for t in h.targets) for h in listed)  # figures first

@@ -24,6 +24,7 @@ from bot.digest_runner import DigestRunner, latest_slot, schedule_key
 from bot.errors import ConfigError
 from bot.jobs import start_jobs
 from bot.settings import DigestSchedule, load_settings
+from bot.corpus.library import CorpusLibrary
 from bot.watcher import CorpusWatcher
 from bot.store import FAILED, NOT_HELPFUL, POSTED, SKIPPED, Audience, format_feedback
 from digest_support import (ADMIN, CHANNEL, MONDAY, NEW_CLAUSE_WORDS, SHANGHAI, WEEKLY, Clock, add_new_document,
@@ -346,7 +347,7 @@ def test_dm_subscribers_get_their_digest_as_a_dm_from_the_next_slot(world):
 
 def test_corpus_watcher_sees_files_added_edited_and_removed(engine, tmp_path):
     folder = copy_seeds(tmp_path / "corpus")
-    watcher = CorpusWatcher(engine, folder)
+    watcher = CorpusWatcher(engine, CorpusLibrary(folder, None))
     assert not watcher.changed()
     path = add_new_document(folder)
     assert watcher.changed() and not watcher.changed()

@@ -36,7 +36,7 @@ def test_open_creates_the_schema_at_head_and_it_matches_the_models(db_url, tmp_p
     s = Store.open(db_url)  # also creates the missing `state/` folder
     assert (tmp_path / "state" / "policybot.db").is_file()
     with s.engine.connect() as conn:
-        assert conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar() == "0001"
+        assert conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar() == "0002"
         assert compare_metadata(MigrationContext.configure(conn), store_module.metadata) == []
     s.close()
     Store.open(db_url).close()  # opening again is a no-op upgrade, not an error

@@ -8,6 +8,8 @@ from __future__ import annotations
 import difflib
 import html
 import re
+import unicodedata
+from collections import Counter
 from dataclasses import dataclass, field
 
 from bot.corpus.text import SENTENCE_END, to_halfwidth, to_simplified
@@ -49,6 +51,121 @@ _MARKDOWN = re.compile(r"^\s*(#{1,6}|>|[-*+])\s+|\*\*|__|^\s*[-*_]{3,}\s*$")
 
 _HTML_TAG = re.compile(r"</?\s*([a-zA-Z][a-zA-Z0-9]*)\b[^<>]{0,500}>")
 _BLOCK_TAGS = {"p", "br", "div", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "P", "BR", "DIV"}
+
+
+# CJK compatibility ideographs and Kangxi radicals (PDF and old-encoding copies): NFKC gives the unified form.
+_COMPATIBILITY = re.compile("[\u2e80-\u2fdf\uf900-\ufaff\U0002f800-\U0002fa1f]")
+_CJK_SPACE_CJK = re.compile(r"(?<=[\u4e00-\u9fff]) (?=[\u4e00-\u9fff])")
+# Running heads of printed records (`立法会 2012年6月20日 LEGISLATIVE COUNCIL`, `立法院公报 第112卷`).
+_RECORD_HEAD = re.compile(r"(立法[会院]|公报|会议过程|议事录|纪录|记录|LEGISLATIVE|COUNCIL|Hansard)", re.I)
+_HEADING_START = re.compile(r"^(第[一二三四五六七八九十百\d]+[章节条部分]|[一二三四五六七八九十]+[、.]|\(\S{1,3}\)|\d{1,3}[.、)]|[①-⑳]|——|附件)")
+
+
+def fold_compatibility(text: str) -> tuple[str, int]:
+    """Fold CJK compatibility ideographs and Kangxi radicals (`⾦` U+2FA6) to their unified forms."""
+    count = 0
+
+    def fold(m: re.Match) -> str:
+        nonlocal count
+        count += 1
+        return unicodedata.normalize("NFKC", m.group(0))
+
+    return _COMPATIBILITY.sub(fold, text), count
+
+
+def unspace_letterspaced(line: str) -> str:
+    """`環 境 運 輸 及 工 務 局`: a line set with a space after every character loses them all."""
+    if line.count(" ") < 3:
+        return line
+    pairs = len(_CJK_SPACE_CJK.findall(line))
+    cjk = sum(1 for ch in line if "\u4e00" <= ch <= "\u9fff")
+    if pairs < 3 or pairs < 0.5 * cjk:
+        return line
+    line = re.sub(r"(?<=[\u4e00-\u9fff\u3000-\u303f\uff00-\uffef,.;:()《》“”、。]) (?=\S)|(?<=\S) (?=[\u4e00-\u9fff,。;:、()《》“”])",
+                  "", line)
+    return re.sub(r"(?<=\d) (?=\d{3}(?!\d))", "", line)  # `20 248 宗`: a thousands space
+
+
+def close_ocr_spaces(lines: list[str]) -> tuple[list[str], int]:
+    """Remove spaces OCR put inside words (`市政 府交通局`).
+
+    A space between two Chinese characters is taken out when the document writes that
+    pair of characters together elsewhere: the words on either side were one word.
+    """
+    joined = "".join(line.replace(" ", "\n") for line in lines)
+    pairs = Counter(joined[i:i + 2] for i in range(len(joined) - 1))
+    removed = 0
+
+    def close(m: re.Match) -> str:
+        nonlocal removed
+        text = m.string
+        pair = text[m.start() - 1] + text[m.end()]
+        if pairs[pair] >= 1:
+            removed += 1
+            return ""
+        return m.group(0)
+
+    return [_CJK_SPACE_CJK.sub(close, line) for line in lines], removed
+
+
+_PAGE_NUMBER = re.compile(r"^[\d\s/-]{1,4}$|^第\s*\d+\s*页(\s*共\s*\d+\s*页)?$|^-\s*\d+\s*-$")
+
+
+def drop_running_heads(lines: list[str]) -> tuple[list[str], list[str], set[int]]:
+    """Remove the page heads a printed record repeats on every page, with their page numbers.
+
+    A line is a running head when, its digits aside, it comes back three times or more
+    and names a record (立法会, 公报, 纪录, LEGISLATIVE COUNCIL).
+    """
+    shapes = Counter(re.sub(r"\d+", "#", line) for line in lines if len(line) <= 60)
+    heads = {shape for shape, n in shapes.items() if n >= 3 and _RECORD_HEAD.search(shape)}
+    kept, removed, cut_after = [], [], set()
+    for line in lines:
+        if re.sub(r"\d+", "#", line) in heads:
+            removed.append(line)
+            if kept:
+                cut_after.add(len(kept) - 1)
+        else:
+            kept.append(line)
+    return kept, removed, cut_after
+
+
+def join_wrapped(lines: list[str]) -> tuple[list[str], int]:
+    """Join lines hard-wrapped at a fixed width (every ~25 characters) back into paragraphs.
+
+    The width is the length most full lines share; a line of that width that does not end a
+    sentence continues on the next line, unless the next line starts a numbered heading.
+    """
+    lengths = Counter(len(line) for line in lines if len(line) >= 12)
+    if not lengths:
+        return lines, 0
+    width, count = lengths.most_common(1)[0]
+    near = sum(n for length, n in lengths.items() if abs(length - width) <= 1)
+    if near < 5 or near < 0.3 * len(lines) or width > 60:
+        return lines, 0
+    out: list[str] = []
+    joins = 0
+    carry = False
+    for line in lines:
+        if carry and out and not _HEADING_START.match(line):
+            out[-1] += line
+            joins += 1
+        else:
+            out.append(line)
+        carry = abs(len(line) - width) <= 1 and line[-1] not in SENTENCE_END + ":"
+    return out, joins
+
+
+def join_cut_sentences(lines: list[str], cut_after: set[int]) -> list[str]:
+    """Join a line that ends mid-sentence to the next when page furniture stood between them."""
+    out: list[str] = []
+    for i, line in enumerate(lines):
+        if out and (i - 1) in cut_after and _ends_mid_sentence(out[-1]) and len(out[-1]) >= 20 \
+                and not _HEADING_START.match(line):
+            out[-1] += line
+        else:
+            out.append(line)
+    return out
 
 
 @dataclass
@@ -134,21 +251,38 @@ def clean_text(raw: str) -> CleanText:
     if "<" in text or "&" in text:  # pages saved as text keep tags and entities (&nbsp;)
         text = html.unescape(_HTML_TAG.sub(lambda m: "\n" if m.group(1) in _BLOCK_TAGS else "", text))
         text = to_halfwidth(text)
+    text, folded = fold_compatibility(text)
     text = strip_pinyin(text)
     text = to_simplified(text)
     result = CleanText(lines=[])
+    if folded:
+        result.fixes.append(f"{folded} compatibility ideograph(s) folded to their unified forms")
     kept: list[str] = []
+    cut_after: set[int] = set()  # kept lines after which page furniture was removed
     for raw_line in text.split("\n"):
         line = _MARKDOWN.sub("", re.sub(r"[ \t]+", " ", raw_line)).strip()
         if not line:
             continue
+        line = unspace_letterspaced(line)
         for key, pattern in _HINT_RES.items():
             if key not in result.hints and (m := pattern.search(line)) and is_clutter(line):
                 result.hints[key] = m.group(1).strip()
         if is_clutter(line):
             result.removed.append(line)
+            if kept and _PAGE_NUMBER.match(line):
+                cut_after.add(len(kept) - 1)
             continue
         kept.append(line)
+    if cut_after:
+        kept = join_cut_sentences(kept, cut_after)
+    kept, heads, cut_after = drop_running_heads(kept)
+    if heads:
+        result.removed.extend(heads)
+        result.fixes.append(f"{len(heads)} running page head(s) of a printed record removed")
+        kept = join_cut_sentences(kept, cut_after)
+    kept, wrapped = join_wrapped(kept)
+    if wrapped:
+        result.fixes.append(f"{wrapped} hard-wrapped line(s) joined")
     kept, joined = join_page_markers(kept)
     if joined:
         result.fixes.append("joined lines cut by page numbers")

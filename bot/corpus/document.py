@@ -1,17 +1,20 @@
 """Turn one document's text into a Document with its clauses."""
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
+from pathlib import PurePath
 from typing import Any
 
-from bot.corpus.clean import clean_text
-from bot.corpus.head import kind_of, parse_date, parse_head, region_of, signature
+from bot.corpus.clean import clean_text, close_ocr_spaces
+from bot.corpus.duties import find_duties, whole_name
+from bot.corpus.head import REGULATION_KINDS, kind_of, parse_date, parse_head, region_of, signature
 from bot.corpus.structure import Node, parse_outline
-from bot.corpus.targets import extract_targets, parse_horizon
+from bot.corpus.targets import extract_targets, find_horizon, parse_horizon
 from bot.corpus.units import extract_units, find_convention
 from bot.errors import DocumentError
-from bot.model import Clause, ParsedDocument
+from bot.model import Clause, ParsedDocument, Target
 
 _GOAL_HEADING = re.compile(r"(主要|发展|奋斗|总体|工作|预期|阶段性|具体)目标|目标任务|主要指标")
 _STANDARD_HEADINGS = re.compile(
@@ -23,12 +26,18 @@ _LABEL_KEY = {"part": "b", "chapter": "c", "article": "a", "cn": "", "cn_paren":
 _SPACED_KINDS = ("ar", "ar_paren", "ar_half", "circled", "dash", "article", "chapter", "appendix")
 
 
-def split_heading(text: str) -> tuple[str | None, str]:
+_ARTICLE_TITLE = re.compile(r"^\s*[(【\[]([^()【】\[\]]{2,16})[)】\]]\s*")
+
+
+def split_heading(text: str, article: bool = False) -> tuple[str | None, str]:
     """Split a clause's own heading from its text.
 
     Returns (heading, text): a heading on a line of its own is taken out of the text;
     a heading that is the first short sentence (`提升人才服务保障水平。筹集...`) stays in it.
+    An article's title in brackets (`第四条(管理部门)`) is its heading, on its line or not.
     """
+    if article and (m := _ARTICLE_TITLE.match(text)):
+        return m.group(1), text[m.end():].strip()
     first, _, rest = text.partition("\n")
     first = first.strip()
     if not first:
@@ -45,14 +54,18 @@ def split_heading(text: str) -> tuple[str | None, str]:
 class _Builder:
     """Walks the outline and emits clauses with their references."""
 
-    def __init__(self, doc_id: str, title: str, convention: str | None, issued_year: int | None = None):
+    def __init__(self, doc_id: str, title: str, convention: str | None, issued_year: int | None = None,
+                 regulation: bool = False):
         self.issued_year = issued_year
+        self.regulation = regulation
         self.doc_id = doc_id
         self.title = title
         self.convention = convention
         self.clauses: list[Clause] = []
         self.problems: list[str] = []
         self.used_ids: set[str] = set()
+        self.aliases: dict[str, str] = {}  # `(以下简称市交通局)`: short name → full name
+        self.notes: list[str] = []
 
     def ref(self, labels: list[tuple[str, str]]) -> str:
         out, previous = "", None
@@ -83,8 +96,9 @@ class _Builder:
         if not text and not heading:
             return
         target_text = text if not heading or heading in text else f"{heading}。{text}"
+        duties = None if units is not None else find_duties(text)
         targets = extract_targets(target_text, goal, is_task=units is not None,
-                                  horizon=inherited[0], due=inherited[1])
+                                  horizon=inherited[0], due=inherited[1], regulation=self.regulation)
         if self.issued_year:  # a figure for a year before the document is a result, not a target
             targets = [t for t in targets if not (t.due and t.due.year < self.issued_year)]
         self.clauses.append(Clause(
@@ -96,12 +110,43 @@ class _Builder:
             heading=heading,
             text=text or heading or "",
             ref=self.ref(labels),
-            lead_units=units.lead if units else (),
-            support_units=units.support if units else (),
-            units_rule=units.rule if units else "none",
+            lead_units=units.lead if units else duties.lead if duties else (),
+            support_units=units.support if units else duties.support if duties else (),
+            units_rule=units.rule if units else "prose" if duties else "none",
             targets=tuple(targets),
             is_goal_section=goal,
+            responsible_units=duties.responsible if duties else (),
+            duties=duties.duties if duties else (),
         ))
+        if duties:
+            self.aliases.update(duties.aliases)
+
+    def finish(self, year: int | None) -> tuple[Clause, ...]:
+        """Make unit names whole within the document and date a plan's undated targets.
+
+        `科技局` where the document elsewhere says `市科技局` becomes `市科技局`; a target with no
+        horizon of its own in a plan that works towards `year` takes that year, marked implied.
+        """
+        known = {u for c in self.clauses for u in c.units} | set(self.aliases.values())
+        out = []
+        for clause in self.clauses:
+            def whole(names: tuple[str, ...]) -> tuple[str, ...]:
+                return tuple(dict.fromkeys(whole_name(n, known, self.aliases) for n in names))
+
+            lead = whole(clause.lead_units)
+            support = tuple(u for u in whole(clause.support_units) if u not in lead)
+            responsible = tuple(u for u in whole(clause.responsible_units) if u not in lead + support)
+            duties = tuple(dict.fromkeys(dataclasses.replace(d, unit=whole_name(d.unit, known, self.aliases))
+                                         for d in clause.duties))
+            targets = tuple(self._implied(t, year) for t in clause.targets)
+            out.append(dataclasses.replace(clause, lead_units=lead, support_units=support,
+                                           responsible_units=responsible, duties=duties, targets=targets))
+        return tuple(out)
+
+    def _implied(self, target: Target, year: int | None) -> Target:
+        if year is None or self.regulation or target.horizon_year is not None:
+            return target
+        return dataclasses.replace(target, horizon_year=year, due=dt.date(year, 12, 31), horizon_implied=True)
 
     def walk(self, nodes: list[Node], keys: list[str], labels: list[tuple[str, str]], path: list[str],
              goal: bool, inherited: tuple = (None, None)) -> None:
@@ -114,7 +159,7 @@ class _Builder:
                 key, label = f"{_LABEL_KEY[node.kind]}{node.number}", node.label
             node_keys, node_labels = keys + [key], labels + [(node.kind, label)]
             body, units = self.take_units(node.text, node_labels)
-            heading, text = split_heading(body)
+            heading, text = split_heading(body, article=node.kind == "article")
             # A goal section is titled by its goal (主要目标, 发展目标), not a chapter that mentions one.
             node_goal = goal or bool(heading and len(heading) <= 16 and _GOAL_HEADING.search(heading))
             if node.children:
@@ -132,8 +177,11 @@ class _Builder:
 
 
 def parse_document(raw: str, *, doc_id: str, source: str, content_hash: str,
-                   meta: dict[str, Any] | None = None) -> ParsedDocument:
+                   meta: dict[str, Any] | None = None, hints: dict[str, str] | None = None) -> ParsedDocument:
     """Parse a document's text (front matter already removed) into a Document.
+
+    `meta` overrides what the text says; `hints` (title, issuer, date from a file's
+    properties) only fill what the text leaves open.
 
     Raises:
         DocumentError: when nothing usable is left after cleaning.
@@ -143,7 +191,8 @@ def parse_document(raw: str, *, doc_id: str, source: str, content_hash: str,
     if not cleaned.lines:
         raise DocumentError(source, "no text left after removing page clutter")
     lines = list(cleaned.lines)
-    head = parse_head(lines, cleaned.hints.get("title"))
+    hints = {**(hints or {}), **cleaned.hints}
+    head = parse_head(lines, hints.get("title"))
     body_lines = lines[head.body_start:]
     if head.first_line_rest is not None:
         body_lines = [head.first_line_rest] + body_lines[1:]
@@ -154,15 +203,19 @@ def parse_document(raw: str, *, doc_id: str, source: str, content_hash: str,
         sign_date = next((parse_date(line) for line in body_lines[:15] if len(line) <= 16 and parse_date(line)
                           and not re.search(r"[,。]", line)), None)
 
-    title = str(meta.get("title") or head.title or _fallback_title(body_lines, source))
-    issuer = meta.get("issuer") or head.issuer or sign_issuer or cleaned.hints.get("issuer")
-    date = _as_date(meta.get("date")) or head.date or sign_date or parse_date(cleaned.hints.get("date", ""))
+    title, title_source, issuer, issuer_source = _title_and_issuer(meta, head, body_lines, source)
+    if issuer is None and sign_issuer:
+        issuer, issuer_source = sign_issuer, "signature"
+    if issuer is None and hints.get("issuer"):
+        issuer, issuer_source = hints["issuer"], "web page"
+    date, date_source = _date(meta, head, sign_date, hints.get("date", ""), source)
     body = "\n".join(body_lines)
-    region = meta.get("region") or region_of(issuer, title, body=body)
+    region, region_source = (meta["region"], "metadata") if meta.get("region") else region_of(issuer, title, body=body)
     kind = meta.get("kind") or kind_of(title)
     convention = find_convention(body)
 
-    builder = _Builder(doc_id, title, convention, issued_year=date.year if date else None)
+    builder = _Builder(doc_id, title, convention, issued_year=date.year if date else None,
+                       regulation=bool(kind and kind in REGULATION_KINDS))
     main_lines, appendices = split_appendices(body_lines)
     _build_part(builder, main_lines, keys=[], labels=[], path=[])
     for n, (name, lines) in enumerate(appendices, 1):
@@ -170,7 +223,7 @@ def parse_document(raw: str, *, doc_id: str, source: str, content_hash: str,
         _build_part(builder, lines, keys=[f"a{n}"], labels=[("appendix", name)], path=[name])
     if not builder.clauses:
         raise DocumentError(source, "no clauses found")
-    clauses = tuple(builder.clauses)
+    clauses = builder.finish(plan_year(title, builder.clauses))
     return ParsedDocument(
         id=doc_id,
         title=title,
@@ -189,8 +242,75 @@ def parse_document(raw: str, *, doc_id: str, source: str, content_hash: str,
         commentary=cleaned.commentary,
         units_convention=convention,
         problems=tuple(builder.problems),
-        notes=tuple(_notes(cleaned)),
+        notes=tuple(_notes(cleaned)) + tuple(builder.notes),
+        title_source=title_source,
+        issuer_source=issuer_source if issuer else None,
+        region_source=region_source if region else None,
+        date_source=date_source if date else None,
     )
+
+
+# `关于印发《X》的通知`, `转发…《X》的通知`: the document is X; the notice only issues it.
+_COVERING_NOTICE = re.compile(r"^(?P<issuer>[^《]*?)(?:关于)?(?:印发|转发|颁布|发布|公布)(?P<issued>.+?)的(?:通知|通告|命令|令)$")
+
+
+def _title_and_issuer(meta: dict, head, body_lines: list[str], source: str
+                      ) -> tuple[str, str, str | None, str | None]:
+    """The document's own title and issuer, each with where it was read."""
+    issuer = meta.get("issuer") or head.issuer
+    issuer_source = "metadata" if meta.get("issuer") else "title line" if head.issuer else None
+    if meta.get("title"):
+        return str(meta["title"]), "metadata", issuer, issuer_source
+    if head.title:
+        if m := _COVERING_NOTICE.match(head.title):
+            issued = m.group("issued")
+            if quoted := re.search(r"《([^《》]+)》", issued):
+                issued = quoted.group(1)
+            issued = re.sub(r"^.*?(?=关于)", "", issued) if "关于" in issued and not kind_of(issued.split("关于")[0]) \
+                else issued
+            if kind_of(issued):
+                notice_issuer = m.group("issuer").strip() or None
+                return issued.strip("《》 "), "covering notice", issuer or notice_issuer, issuer_source or (
+                    "covering notice" if notice_issuer else None)
+        return head.title.split("\n")[0], "title line", issuer, issuer_source
+    return _fallback_title(body_lines, source) + (issuer, issuer_source)
+
+
+def _fallback_title(lines: list[str], source: str) -> tuple[str, str]:
+    """No title in the text: the first heading, else the file name; never a sentence fragment."""
+    for line in lines[:5]:
+        m = re.match(r"^(?:第[一二三四五六七八九十]+[章部分]+|[一二三四五六七八九十]+、)\s*([^。,;:!?]{2,30})$", line)
+        if m:
+            return m.group(1).strip(), "first heading"
+    return PurePath(source).stem, "file name"
+
+
+_FILE_YEAR = re.compile(r"(?<!\d)((?:19|20)\d\d)(?!\d)")
+
+
+def _date(meta: dict, head, sign_date: dt.date | None, hint: str, source: str) -> tuple[dt.date | None, str | None]:
+    """The document's date and where it was read; a year in the file name is the last resort."""
+    if date := _as_date(meta.get("date")):
+        return date, "metadata"
+    if head.date:
+        return head.date, head.date_source
+    if sign_date:
+        return sign_date, "signature"
+    if date := parse_date(hint):
+        return date, "web page"
+    if m := _FILE_YEAR.search(PurePath(source).stem):
+        return dt.date(int(m.group(1)), 1, 1), "file name"
+    return None, None
+
+
+def plan_year(title: str, clauses: list[Clause]) -> int | None:
+    """The year a plan works towards: its title's (`2021—2025年`), else its goals' first horizon."""
+    if m := re.search(r"(?:19|20)\d\d\s*[—\-–~至到]\s*((?:19|20)\d\d)\s*年", title):
+        return int(m.group(1))
+    if m := re.search(r"((?:19|20)\d\d)\s*年", title):
+        return int(m.group(1))
+    years = [t.horizon_year for c in clauses if c.is_goal_section for t in c.targets if t.horizon_year]
+    return years[0] if years else None
 
 
 _APPENDIX_RE = re.compile(r"^附\s*件\s*(\d{0,2})\s*[::]?\s*(.{0,40})$")
@@ -247,7 +367,12 @@ def tables_as_items(lines: list[str]) -> list[str]:
 
 def _build_part(builder: _Builder, lines: list[str], *, keys: list[str], labels: list, path: list[str]) -> None:
     """Emit the clauses of the main text or of one appendix."""
-    outline = parse_outline("\n".join(tables_as_items(lines)))
+    lines = tables_as_items(lines)
+    if any(" " in line for line in lines):  # after the tables: their cells are separated by spaces
+        lines, closed = close_ocr_spaces(lines)
+        if closed:
+            builder.notes.append(f"{closed} space(s) inside words removed (OCR)")
+    outline = parse_outline("\n".join(lines))
     builder.problems.extend(f"numbering out of sequence, read as text: {line}…" for line in outline.rejected)
     if outline.numbered:
         if outline.preamble:
@@ -277,11 +402,6 @@ def _notes(cleaned) -> list[str]:
         notes.append(f"commentary before the text kept apart ({len(cleaned.commentary)} characters)")
     notes.extend(cleaned.fixes[:10])
     return notes
-
-
-def _fallback_title(lines: list[str], source: str) -> str:
-    first = lines[0] if lines else source
-    return first[:40]
 
 
 def _as_date(value: Any) -> dt.date | None:

@@ -1,7 +1,14 @@
-"""Read the corpus folder: decode each file, split front matter, merge sidecar metadata."""
+"""Read the corpus folder: every supported file, in sub-folders too, with its sidecar metadata.
+
+Text files (`.txt`, `.md`) are decoded here, with their YAML front matter; PDF, Word,
+HTML and OFD files go to `bot.corpus.readers`, imported only when such a file is read.
+Every format ends in the same call, `parse_document`, and paged formats then have
+their clauses' pages attached.
+"""
 from __future__ import annotations
 
 import codecs
+import dataclasses
 import os
 import hashlib
 import logging
@@ -9,7 +16,7 @@ import re
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 from bot.corpus.document import parse_document
 from bot.errors import ConfigError, DocumentError
@@ -17,14 +24,20 @@ from bot.model import ParsedDocument
 from bot.settings import load_yaml_text
 
 log = logging.getLogger(__name__)
-DOCUMENT_SUFFIXES = (".txt", ".md")
+TEXT_SUFFIXES = (".txt", ".md")
+# Text first: when `a.txt` and `a.pdf` share a name, the text keeps the plain id `a`.
+DOCUMENT_SUFFIXES = TEXT_SUFFIXES + (".docx", ".pdf", ".ofd", ".html", ".htm")
+SIDECAR_SUFFIXES = (".yaml", ".yml")
+# Sidecar keys that say when or how a file was fetched, not what it is: a re-fetch of the same bytes is no change.
+VOLATILE_META = frozenset({"fetched_at"})
 PARALLEL_FROM = 64  # files; below this a process pool costs more than it saves
 _FRONT_MATTER_RE = re.compile(r"\A---[ \t]*\n(.*?)\n(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.S)
 # Front-matter keys in Chinese or English, mapped to one spelling.
 _META_KEYS = {"标题": "title", "题目": "title", "名称": "title", "文号": "doc_number", "发文字号": "doc_number",
               "发布单位": "issuer", "发文单位": "issuer", "发文机关": "issuer", "印发单位": "issuer",
               "发布日期": "date", "印发日期": "date", "成文日期": "date", "日期": "date",
-              "地区": "region", "城市": "region", "类型": "kind", "文种": "kind"}
+              "地区": "region", "城市": "region", "类型": "kind", "文种": "kind",
+              "原文链接": "source_url", "url": "source_url"}
 
 
 @dataclass(frozen=True)
@@ -33,12 +46,97 @@ class CorpusLoad:
     errors: tuple[DocumentError, ...]
 
 
+def is_document(name: str) -> bool:
+    """Whether a file of this name is read as a corpus document (by its suffix)."""
+    return name.lower().endswith(DOCUMENT_SUFFIXES) and not name.startswith(".")
+
+
 def list_corpus_files(folder: Path) -> list[Path]:
-    """Every `.txt`/`.md` file in the corpus folder (sidecar YAML excluded), sorted by name."""
+    """Every document in the corpus folder and its sub-folders (hidden ones and sidecars excluded), sorted."""
     if not folder.is_dir():
         raise ConfigError([f"corpus folder not found: {folder}"])
-    return sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in DOCUMENT_SUFFIXES
-                  and not p.name.startswith("."))
+    found = []
+    for root, dirs, files in os.walk(folder, onerror=_unlistable):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        found += [Path(root) / name for name in files if is_document(name)]
+    return sorted(found, key=lambda p: p.relative_to(folder).as_posix())
+
+
+def corpus_key_parts(folder: Path) -> Iterator[bytes]:
+    """Yield what an index built from `folder` depends on: each file's path, content and sidecar.
+
+    A file that cannot be read contributes its error instead, so listing never fails on it
+    (the load then skips it with the reason).
+    """
+    for path in list_corpus_files(folder):
+        yield path.relative_to(folder).as_posix().encode()
+        for part in (path, *(path.with_suffix(s) for s in SIDECAR_SUFFIXES)):
+            try:
+                yield hashlib.sha256(part.read_bytes()).digest()
+            except FileNotFoundError:
+                yield b"-"
+            except OSError as exc:
+                yield f"unreadable {exc.errno}".encode()
+
+
+def corpus_stat(folder: Path) -> tuple[tuple[str, int, int], ...]:
+    """Name, size and modification time of every document and sidecar: cheap to poll for changes.
+
+    For a watcher: unlike a scan of the top folder only, it sees sub-folders and ignores
+    files that are not documents (editor backups, the `.tmp` of a copy in progress).
+    """
+    out = []
+    try:
+        for path in list_corpus_files(folder):
+            for part in (path, *(path.with_suffix(s) for s in SIDECAR_SUFFIXES)):
+                try:
+                    st = part.stat()
+                except OSError:
+                    continue
+                out.append((part.relative_to(folder).as_posix(), st.st_size, st.st_mtime_ns))
+    except ConfigError:  # the folder is gone: that is a state too
+        return ()
+    return tuple(out)
+
+
+def _unlistable(exc: OSError) -> None:
+    log.warning("skipped folder %s: cannot list it (%s)", exc.filename, exc.strerror)
+
+
+def document_ids(files: list[Path], folder: Path) -> dict[Path, str]:
+    """Give every file an id unique in the corpus, as short as that allows.
+
+    The id is the path inside the corpus folder without the suffix (`plan`, `2023/plan`);
+    only files that would share an id keep their suffix (`plan.pdf` beside `plan.txt`,
+    which keeps `plan`), so adding a file never changes the id of a text file already there.
+    """
+    def base(path: Path) -> str:
+        relative = path.relative_to(folder)
+        parts = [*relative.parent.parts, relative.stem] if relative.parent.parts else [relative.stem]
+        return "/".join(re.sub(r"\s+", "-", part.strip()) for part in parts)
+
+    def rank(path: Path) -> tuple:
+        suffix = path.suffix.lower()
+        return (DOCUMENT_SUFFIXES.index(suffix) if suffix in DOCUMENT_SUFFIXES else len(DOCUMENT_SUFFIXES),
+                path.name)
+
+    groups: dict[str, list[Path]] = {}
+    for path in files:
+        groups.setdefault(base(path).casefold(), []).append(path)
+    ids: dict[Path, str] = {}
+    for members in groups.values():
+        members.sort(key=rank)
+        ids[members[0]] = base(members[0])
+        for path in members[1:]:
+            ids[path] = f"{base(path)}{path.suffix.lower()}"
+    taken: set[str] = set()
+    for path in sorted(ids, key=lambda p: (ids[p].count("."), p.as_posix())):
+        candidate, n = ids[path], 2
+        while candidate.casefold() in taken:  # `a.md.txt` beside `a.md` and `a.txt`
+            candidate, n = f"{ids[path]}~{n}", n + 1
+        ids[path] = candidate
+        taken.add(candidate.casefold())
+    return ids
 
 
 def decode_bytes(data: bytes, source: str) -> str:
@@ -101,74 +199,135 @@ def normalize_meta(data: dict) -> dict[str, Any]:
 
 
 def read_sidecar(path: Path) -> dict[str, Any]:
-    for suffix in (".yaml", ".yml"):
+    """Read `NAME.yaml` beside a document (what its text does not say), or nothing."""
+    for suffix in SIDECAR_SUFFIXES:
         sidecar = path.with_suffix(suffix)
         if sidecar.is_file():
             try:
-                data = load_yaml_text(sidecar.read_text(encoding="utf-8"), sidecar.name)
-            except (ConfigError, UnicodeDecodeError) as exc:
-                raise DocumentError(sidecar.name, f"sidecar is not valid YAML ({exc})") from None
-            if not isinstance(data, dict):
-                raise DocumentError(sidecar.name, "sidecar must be a mapping of keys to values")
-            return normalize_meta(data)
+                text = sidecar.read_text(encoding="utf-8")
+            except OSError as exc:
+                raise DocumentError(sidecar.name, f"cannot read the sidecar ({exc.strerror})") from None
+            except UnicodeDecodeError:
+                raise DocumentError(sidecar.name, "sidecar is not UTF-8 text") from None
+            return parse_sidecar(text, sidecar.name)
     return {}
 
 
+def parse_sidecar(text: str, source: str) -> dict[str, Any]:
+    """Parse sidecar YAML into normalized metadata keys.
+
+    Raises:
+        DocumentError: when it is not YAML, or not a mapping.
+    """
+    try:
+        data = load_yaml_text(text, source)
+    except ConfigError as exc:
+        raise DocumentError(source, f"sidecar is not valid YAML ({exc.problems[0].split(': ', 1)[-1]})") from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise DocumentError(source, "sidecar must be a mapping of keys to values")
+    return normalize_meta(data)
+
+
 def document_id(path: Path) -> str:
-    """A stable id from the file name: unaffected by other files being added."""
+    """The id of a file alone in its folder: its name without the suffix (see `document_ids`)."""
     return re.sub(r"\s+", "-", path.stem.strip())
 
 
 def content_hash(data: bytes, meta: dict[str, Any]) -> str:
+    """Hash a file's bytes and the metadata that changes what it says (not when it was fetched)."""
     digest = hashlib.sha256(data)
-    if meta:
-        digest.update(repr(sorted(meta.items())).encode())
+    stable = {k: v for k, v in meta.items() if k not in VOLATILE_META}
+    if stable:
+        digest.update(repr(sorted(stable.items(), key=lambda kv: str(kv[0]))).encode())
     return digest.hexdigest()[:16]
 
 
-def load_document(path: Path) -> ParsedDocument:
+def load_document(path: Path, *, doc_id: str | None = None, source: str | None = None) -> ParsedDocument:
     """Read and parse one file; raise DocumentError when it cannot be used."""
+    source = source or path.name
     try:
         data = path.read_bytes()
     except OSError as exc:
-        raise DocumentError(path.name, f"cannot read ({exc.strerror})") from None
+        raise DocumentError(source, f"cannot read ({exc.strerror})") from None
+    return read_document(data, source, doc_id=doc_id or document_id(path), sidecar=read_sidecar(path))
+
+
+def read_document(data: bytes, source: str, *, doc_id: str, sidecar: dict[str, Any] | None = None
+                  ) -> ParsedDocument:
+    """Parse a document from its bytes, whatever its format (told by the suffix of `source`).
+
+    Args:
+        data: the file's bytes.
+        source: the file's name (a path inside the corpus folder), shown in references and errors.
+        doc_id: the document's id.
+        sidecar: metadata from outside the file (a sidecar YAML); the file's own front matter wins.
+
+    Raises:
+        DocumentError: when the file cannot be read or holds no clauses.
+    """
+    sidecar = sidecar or {}
     if not data.strip():
-        raise DocumentError(path.name, "empty file")
-    text = decode_bytes(data, path.name)
-    front, body = split_front_matter(text, path.name)
-    meta = {**read_sidecar(path), **front}
-    return parse_document(body, doc_id=document_id(path), source=path.name,
-                          content_hash=content_hash(data, meta), meta=meta)
+        raise DocumentError(source, "empty file")
+    if source.lower().endswith(TEXT_SUFFIXES):
+        text = decode_bytes(data, source)
+        front, body = split_front_matter(text, source)
+        meta = {**sidecar, **front}
+        return _finish(parse_document(body, doc_id=doc_id, source=source, content_hash=content_hash(data, meta),
+                                      meta=meta), meta)
+    from bot.corpus.readers import read_document_bytes
+
+    extracted = read_document_bytes(data, source)
+    meta = {**extracted.meta, **sidecar}
+    doc = parse_document(extracted.text, doc_id=doc_id, source=source, content_hash=content_hash(data, meta),
+                         meta=meta, hints=extracted.hints)
+    if extracted.page_starts:
+        from bot.corpus.pages import attach_pages
+
+        doc = attach_pages(doc, extracted.text, extracted.page_starts)
+    if extracted.notes:
+        doc = dataclasses.replace(doc, notes=extracted.notes + doc.notes)
+    return _finish(doc, meta)
 
 
-def _load_one(path: Path) -> ParsedDocument | DocumentError:
+def _finish(doc: ParsedDocument, meta: dict[str, Any]) -> ParsedDocument:
+    url = meta.get("source_url")
+    return dataclasses.replace(doc, source_url=str(url)) if url else doc
+
+
+def _load_one(job: tuple[Path, str, str]) -> ParsedDocument | DocumentError:
+    path, doc_id, source = job
     try:
-        return load_document(path)
+        return load_document(path, doc_id=doc_id, source=source)
     except DocumentError as exc:
         return exc
     except Exception as exc:  # a parser bug must not take the whole corpus down
-        log.exception("unexpected parser error in %s", path.name)
-        return DocumentError(path.name, f"could not be parsed ({type(exc).__name__}: {exc})")
+        log.debug("unexpected parser error in %s", source, exc_info=True)
+        return DocumentError(source, f"could not be parsed ({type(exc).__name__}: {exc})")
 
 
 def load_corpus(folder: Path, *, on_progress: Callable[[int, int], None] | None = None,
                 workers: int | None = None) -> CorpusLoad:
     """Load every document in `folder`; a bad file is reported and skipped, the rest load.
 
-    Large corpora are parsed in a pool of processes (one per core); results keep file order.
+    Each skipped file is logged once at WARNING with its reason. Large corpora are parsed
+    in a pool of processes (one per core); results keep file order.
     """
     files = list_corpus_files(folder)
+    ids = document_ids(files, folder)
+    jobs = [(path, ids[path], path.relative_to(folder).as_posix()) for path in files]
     workers = workers if workers is not None else (os.cpu_count() or 1)
-    if workers > 1 and len(files) >= PARALLEL_FROM:
+    if workers > 1 and len(jobs) >= PARALLEL_FROM:
         with ProcessPoolExecutor(max_workers=workers) as pool:
-            results = pool.map(_load_one, files, chunksize=max(1, len(files) // (workers * 8)))
-            loaded = _collect(results, len(files), on_progress)
+            results = pool.map(_load_one, jobs, chunksize=max(1, len(jobs) // (workers * 8)))
+            loaded = _collect(results, len(jobs), on_progress)
     else:
-        loaded = _collect(map(_load_one, files), len(files), on_progress)
+        loaded = _collect(map(_load_one, jobs), len(jobs), on_progress)
     documents = tuple(r for r in loaded if isinstance(r, ParsedDocument))
     errors = tuple(r for r in loaded if isinstance(r, DocumentError))
     for error in errors:
-        log.warning("skipped %s", error)
+        log.warning("skipped %s: %s", error.source, error.reason)
     return CorpusLoad(documents, errors)
 
 

@@ -16,9 +16,9 @@ from bot.corpus.text import cn_to_int, is_cjk
 _CN = "一二三四五六七八九十百零〇"
 # (kind, pattern); the pattern's group 1 is the number.
 _MARKER_PATTERNS = [
-    ("part", re.compile(rf"第([{_CN}]+)部分\s*")),
-    ("chapter", re.compile(rf"第([{_CN}]+)章\s*")),
-    ("article", re.compile(rf"第([{_CN}\d]+)条\s*")),
+    ("part", re.compile(rf"第\s?([{_CN}]+)\s?部分\s*")),
+    ("chapter", re.compile(rf"第\s?([{_CN}\d]+)\s?章\s*")),
+    ("article", re.compile(rf"第\s?([{_CN}\d]+)\s?条\s*")),
     ("cn", re.compile(rf"([{_CN}]+)\s*[、.]\s*")),
     ("cn_paren", re.compile(rf"\(([{_CN}]+)\)\s*[、.]?\s*")),
     ("ar", re.compile(r"(\d{1,3})\s*[.、](?![\d%])\s*")),
@@ -29,7 +29,7 @@ _MARKER_PATTERNS = [
 ]
 # Characters after which a marker may start inside a line.
 _INLINE_BOUNDARY = set("。;!?:)〕」”]")
-_CANDIDATE_START = re.compile(rf"第[{_CN}]+部分|第[{_CN}\d]+[章条]|[{_CN}]+\s*[、.]|\([{_CN}\d]+\)|\d{{1,3}}\s*[.、)]|[①-⑳]|——")
+_CANDIDATE_START = re.compile(rf"第\s?[{_CN}]+\s?部分|第\s?[{_CN}\d]+\s?[章条]|[{_CN}]+\s*[、.]|\([{_CN}\d]+\)|\d{{1,3}}\s*[.、)]|[①-⑳]|——")
 
 
 @dataclass
@@ -94,7 +94,9 @@ def _candidates(body: str):
         pos = m.start()
         at_line_start = pos == 0 or body[pos - 1] == "\n"
         loose = not at_line_start and body[pos - 1] not in _INLINE_BOUNDARY
-        if loose and not _loose_marker_ok(body, pos):
+        # A chapter or article after a space is a heading run into the line (`总 则 第一条 为了…`).
+        spaced = body[pos - 1] == " " and body.startswith("第", pos)
+        if loose and not spaced and not _loose_marker_ok(body, pos):
             continue
         for kind, pattern in _MARKER_PATTERNS:
             mm = pattern.match(body, pos)
@@ -127,12 +129,16 @@ def parse_outline(body: str) -> Outline:
     for pos, end, kind, number, label in _candidates(body):
         depth = next((i for i, n in enumerate(stack) if n.kind == kind), None)
         node = Node(kind, number, label, start=pos)
+        # Articles at a line start may skip numbers (a deleted article, an excerpt); elsewhere they are
+        # cross-references unless they continue the sequence.
+        skips = kind == "article" and (pos == 0 or body[pos - 1] == "\n")
         if depth is not None:
-            if kind != "dash" and number != stack[depth].number + 1:
+            if kind != "dash" and number != stack[depth].number + 1 and not (skips and number > stack[depth].number):
                 reject(pos)
                 continue
             del stack[depth:]
-        elif kind != "dash" and number != 1 and number != last_seen.get(kind, -1) + 1:
+        elif kind != "dash" and number != 1 and number != last_seen.get(kind, -1) + 1 and not (
+                skips and number > last_seen.get(kind, number)):
             reject(pos)
             continue
         elif kind != "dash" and number != 1 and not stack and roots and roots[-1].kind != kind:

@@ -42,6 +42,30 @@ def cn_to_int(numeral: str) -> int | None:
     return total + current
 
 
+_CN_DIGIT_VALUES = {"〇": 0, "零": 0, "○": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5,
+                    "六": 6, "七": 7, "八": 8, "九": 9}
+_CN_SCALES = {"十": 10, "百": 100, "千": 1000}
+
+
+def cn_number(numeral: str) -> int | None:
+    """Convert a Chinese numeral with 十/百/千/万 (`十五`, `五万`, `一百一十五`, `一一五`) to an int."""
+    if not numeral or any(ch not in _CN_DIGIT_VALUES and ch not in _CN_SCALES and ch != "万" for ch in numeral):
+        return None
+    if all(ch in _CN_DIGIT_VALUES for ch in numeral) and len(numeral) > 1:
+        return int("".join(str(_CN_DIGIT_VALUES[ch]) for ch in numeral))  # digit by digit: 一一五 = 115
+    total, section, current = 0, 0, 0
+    for ch in numeral:
+        if ch in _CN_DIGIT_VALUES:
+            current = _CN_DIGIT_VALUES[ch]
+        elif ch in _CN_SCALES:
+            section += (current or 1) * _CN_SCALES[ch]
+            current = 0
+        else:  # 万
+            total += (section + current or 1) * 10000
+            section, current = 0, 0
+    return total + section + current
+
+
 def is_cjk(ch: str) -> bool:
     return "\u4e00" <= ch <= "\u9fff" or "\u3400" <= ch <= "\u4dbf"
 
