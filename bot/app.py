@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from bot.services import Clock, Services
     from bot.store import Store
     from bot.watcher import CorpusWatcher
+    from handlers.languages import UserLanguages
 
 log = logging.getLogger("policybot.app")
 
@@ -112,6 +113,7 @@ class Runtime:
     client: "WebClient"
     services: "Services"
     watcher: "CorpusWatcher"
+    languages: "UserLanguages"  # each Slack user's language, shared by the listeners and the digest publisher
 
     def start_jobs(self) -> "Jobs":
         """Start the digest schedules and the corpus watcher, as the settings ask."""
@@ -142,6 +144,7 @@ def build_runtime(settings: Settings, env: Mapping[str, str] | None = None, *, s
     from bot.digest_runner import DigestRunner
     from bot.services import Services, utc_now
     from bot.watcher import CorpusWatcher
+    from handlers.languages import UserLanguages
     from handlers.publisher import SlackPublisher
 
     slack = SlackEnvironment.from_env(env, serving=serving)  # before the slow part: a missing secret fails at once
@@ -150,15 +153,16 @@ def build_runtime(settings: Settings, env: Mapping[str, str] | None = None, *, s
     clock = clock or utc_now
     store = open_store(settings)
     links = ClauseLinks(settings.public_url)
+    languages = UserLanguages(client, settings.language)
     try:
-        runner = DigestRunner(settings, engine, store, SlackPublisher(client, links), clock)
+        runner = DigestRunner(settings, engine, store, SlackPublisher(client, languages, links), clock)
     except ConfigError:
         store.close()
         raise
     library = CorpusLibrary(settings.corpus_dir, store)
     services = Services(settings=settings, engine=engine, store=store, clock=clock, digests=runner, library=library,
                         links=links)
-    return Runtime(settings, slack, client, services, CorpusWatcher(engine, library))
+    return Runtime(settings, slack, client, services, CorpusWatcher(engine, library), languages)
 
 
 def make_web_client(token: str, base_url: str = DEFAULT_API_URL) -> "WebClient":
@@ -199,5 +203,5 @@ def build_app(runtime: Runtime, *, listener_executor: "Executor | None" = None) 
         )
     except BoltError as exc:  # Bolt calls auth.test here, and wraps Slack's refusal in BoltError
         raise ConfigError([f"SLACK_BOT_TOKEN: Slack did not accept the bot token ({exc})"]) from None
-    register(app, runtime.services)
+    register(app, runtime.services, runtime.languages)
     return app

@@ -14,6 +14,7 @@ from typing import Callable, Iterator, TextIO
 from bot import strings
 from bot.errors import ConfigError, PolicybotError
 from bot.settings import Settings, load_settings
+from bot.strings import Catalog, language_of
 
 log = logging.getLogger("policybot")
 
@@ -91,37 +92,40 @@ def cmd_ask(args, settings: Settings, out: TextIO) -> int:
     queries = _query_lines() if from_stdin else iter([(" ".join(args.query), True)])
     if args.json:
         for text, valid in queries:
-            line = _json_answer(engine, links, text, limit, args.offset) if valid else {"query": text, "error": strings.NOT_UTF8}
+            t = Catalog(args.lang)
+            line = (_json_answer(engine, links, text, limit, args.offset, t) if valid
+                    else {"query": text, "error": t(strings.NOT_UTF8)})
             out.write(json.dumps(line, ensure_ascii=False) + "\n")
             out.flush()
         return 0
     from bot.render_text import render_answer
 
     ansi = out.isatty()
+    t = Catalog(args.lang)
     refused = False
     for n, (text, valid) in enumerate(queries, 1):
         if not valid:
-            print(f"policybot: line {n}: {strings.NOT_UTF8}", file=sys.stderr)
+            print(f"policybot: line {n}: {t(strings.NOT_UTF8)}", file=sys.stderr)
             continue
         if text.strip():
             answer = engine.ask(text, limit=limit, offset=args.offset)
             refused = refused or answer.query.error is not None
-            out.write(render_answer(answer, engine.vocabulary, ansi=ansi, links=links) + "\n")
+            out.write(render_answer(answer, engine.vocabulary, ansi=ansi, t=t, documents=engine.documents,
+                                    links=links) + "\n")
     return 2 if refused and not from_stdin else 0
 
 
-def _json_answer(engine, links, text: str, limit: int, offset: int) -> dict:
+def _json_answer(engine, links, text: str, limit: int, offset: int, t: Catalog) -> dict:
     """One line of `ask --json`: the answer, or why there is none; never an exception (the batch goes on)."""
     if not text.strip():
-        return {"query": text, "error": strings.EMPTY_QUERY}
+        return {"query": text, "error": t(strings.EMPTY_QUERY)}
     try:
         answer = engine.ask(text, limit=limit, offset=offset)
     except Exception as exc:  # one bad line must not lose the rest of the batch
         log.error("query %r failed: %s: %s", text[:100], type(exc).__name__, exc)
         return {"query": text, "error": f"internal error ({type(exc).__name__})"}
     if answer.query.error:
-        return {"query": text, "error": strings.QUERY_ERRORS[answer.query.error]("zh").format(
-            detail=answer.query.error_detail)}
+        return {"query": text, "error": t(strings.QUERY_ERRORS[answer.query.error], detail=answer.query.error_detail)}
     payload = answer.to_json()
     for result in payload["results"]:
         result["url"] = links.clause_url(result["id"])  # the viewer, when server.public_url is set
@@ -133,7 +137,7 @@ def cmd_docs(args, settings: Settings, out: TextIO) -> int:
 
     engine = _engine(settings)
     for doc in engine.documents:
-        out.write(render_document_summary(doc) + "\n")
+        out.write(render_document_summary(doc, Catalog(args.lang)) + "\n")
     for error in engine.load_errors:
         out.write(f"skipped {error.source}: {error.reason}\n")
     return 0
@@ -218,8 +222,8 @@ def cmd_digest(args, settings: Settings, out: TextIO) -> int:
         if plans and args.dry_run:  # needs neither Slack nor a token
             engine, now = _engine(settings), utc_now()
             for item in plans:
-                digest = digest_for(settings, engine, store, item.audience, item.schedule, now)
-                out.write(format_digest(digest, ClauseLinks(settings.public_url)))
+                out.write(format_digest(digest_for(settings, engine, store, item.audience, item.schedule, now),
+                                        Catalog(args.lang), ClauseLinks(settings.public_url)))
                 out.write("\n\n")
     finally:
         store.close()
@@ -327,11 +331,20 @@ def _date(text: str) -> dt.date:
         raise argparse.ArgumentTypeError(f"{text!r} is not a date: write it as YYYY-MM-DD") from None
 
 
+def _language(value: str) -> str:
+    language = language_of(value)
+    if language is None:
+        raise argparse.ArgumentTypeError(f"not a language policybot speaks: {value!r} (zh or en)")
+    return language
+
+
 def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--corpus", metavar="DIR", help="corpus folder (default: config, or $POLICYBOT_CORPUS)")
     common.add_argument("--config", metavar="FILE", help="settings file (default: config/settings.yaml)")
     common.add_argument("-v", "--verbose", action="store_true", help="log more")
+    common.add_argument("--lang", type=_language, default="zh", metavar="zh|en",
+                        help="language of the output (default: zh, Chinese)")
 
     parser = argparse.ArgumentParser(prog="policybot", description="Policy clause index and Slack bot.")
     sub = parser.add_subparsers(dest="command", required=True)

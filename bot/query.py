@@ -13,7 +13,16 @@ from bot.corpus.text import normalize_query_text
 from bot.model import Filters, Intent, Query
 from bot.settings import Vocabulary
 
-_FILTER_RE = re.compile(r"(?<!\S)(in|city|doc|type|kind|year|类型|年份|城市|文件)\s*[::]\s*(\S+)", re.I)
+# The filter words a query may use, by what they narrow. Help lists them from here, so it
+# names exactly the words the parser reads.
+FILTER_WORDS: dict[str, tuple[str, ...]] = {
+    "city": ("in", "city", "城市"),
+    "doc": ("doc", "文件"),
+    "type": ("type", "kind", "类型"),
+    "year": ("year", "年份"),
+}
+_FILTER_RE = re.compile(r"(?<!\S)(" + "|".join(w for words in FILTER_WORDS.values() for w in words)
+                        + r")\s*[::]\s*(\S+)", re.I)
 _YEAR_RE = re.compile(r"(?<![\d.])(20\d\d)(?:\s*年)?(?![\d.%])")
 
 
@@ -91,16 +100,16 @@ def parse_query(text: str, vocabulary: Vocabulary, context: QueryContext, *, max
     year = None
     for key, value in _FILTER_RE.findall(topic):
         key = key.lower()
-        if key in ("in", "city", "城市", "doc", "文件"):
+        if key in FILTER_WORDS["city"] + FILTER_WORDS["doc"]:
             if value in context.regions:
                 regions.append(context.regions[value])
             else:
                 doc_ids.extend(context.match_documents(value))
                 if not doc_ids:
                     regions.append(value)  # unknown city: filters to nothing, and says so
-        elif key in ("type", "kind", "类型"):
+        elif key in FILTER_WORDS["type"]:
             kind = value
-        elif key in ("year", "年份"):
+        elif key in FILTER_WORDS["year"]:
             if not re.fullmatch(r"(1[89]|20|21)\d\d", value.rstrip("年")):
                 return Query(raw=raw, intent=intent, topic=topic, error="bad_year", error_detail=f"{key}:{value}")
             year = int(value.rstrip("年"))

@@ -15,6 +15,7 @@ import yaml
 
 from bot.errors import ConfigError
 from bot.model import Intent
+from bot.strings import LANGUAGES, language_of
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SETTINGS = PROJECT_ROOT / "config" / "settings.yaml"
@@ -109,6 +110,7 @@ class Settings:
     scheduler: bool
     schedules: tuple[DigestSchedule, ...]
     public_url: str | None  # where users reach `policybot serve` (the viewer's links); env POLICYBOT_PUBLIC_URL
+    language: str  # the workspace's locale: channel digests, and users whose locale the bot does not speak
 
 
 class _Reader:
@@ -388,6 +390,10 @@ def load_settings(path: Path | str | None = None, *, corpus_override: str | None
         database_url = _with_absolute_paths({"database": {"url": env["POLICYBOT_DATABASE_URL"]}},
                                             Path.cwd())["database"]["url"]
     schedules = _load_schedules(r.get("schedules", list, None, "digests."), r.where("digests.schedules"), problems)
+    language = r.require("language", str, "slack.")
+    if language is not None and language_of(language) is None:
+        problems.append(f"{r.where('slack.language')}: key 'slack.language' must be a locale the bot speaks "
+                        f"({', '.join(LANGUAGES)}, e.g. zh-CN or en-US), not {language!r}")
     fields = dict(
         cache_dir=path_of(_or(r.require("cache_dir", str), ".")),
         host=r.require("host", str, "server."),
@@ -395,6 +401,7 @@ def load_settings(path: Path | str | None = None, *, corpus_override: str | None
         due_months_after=r.require("months_after", int, "digests.due_window."),
         watch_corpus=r.require("watch_corpus", bool),
         scheduler=r.require("scheduler", bool, "digests."),
+        language=language,
     )
     public_url = _public_url(env.get("POLICYBOT_PUBLIC_URL") or r.get("public_url", str, None, "server."),
                              r.where("server.public_url"), problems)

@@ -6,17 +6,22 @@ listeners with calls such as `app.command("/policy")(listener)`.
 from __future__ import annotations
 
 
-def register(app, services) -> None:
-    """Register every surface's listeners on `app`, and the one error handler."""
-    from handlers import actions, commands, home, messages, unfurl
-    from handlers.errors import handle_error
+def register(app, services, languages) -> None:
+    """Register every surface's listeners on `app`, and the one error handler.
+
+    Args:
+        languages: each user's language (`handlers.languages.UserLanguages`), shared by every surface.
+    """
+    from handlers import actions, commands, home, messages, modals, unfurl
+    from handlers.errors import make_error_handler
     from handlers.respond import use_retrying_respond
 
     table = commands.build_command_table()
     app.use(use_retrying_respond)
-    app.error(handle_error)
-    commands.register(app, services, table)
-    messages.register(app, services, table)
-    actions.register(app, services)
-    home.register(app, services)
-    unfurl.register(app, services)
+    app.error(make_error_handler(languages))
+    commands.register(app, services, table, languages)
+    messages.register(app, services, table, languages)
+    actions.register(app, services, languages)
+    home.register(app, services, languages)
+    modals.register(app, services, languages)
+    unfurl.register(app, services, languages)

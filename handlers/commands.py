@@ -10,13 +10,17 @@ import difflib
 import re
 import threading
 
+from bot import strings as s
+from bot.strings import Catalog
 from bot.model import Intent, Query
 from bot.services import Services
 from bot.settings import Vocabulary
 from handlers import answers, blocks, subcommands
-from handlers import strings as s
 from handlers.context import PolicyContext, Reply, logged_request, message_args
 from handlers.errors import apologise_after_ack
+from handlers.languages import UserLanguages
+from handlers.modals import open_search_form
+from handlers.slack_text import user_text
 from handlers.table import CommandTable
 
 # Slack allows 3 s for the acknowledgement, network included. An answer ready within this
@@ -34,30 +38,30 @@ def build_command_table() -> CommandTable:
 
 
 def reply_to(text: str, ctx: PolicyContext, table: CommandTable) -> Reply:
-    """Parse and answer one query text (what follows `/policy`, or a DM's text)."""
+    """Parse and answer one query text (what follows `/policy`, or a DM's text), already decoded."""
     settings = ctx.services.settings
     text = (text or "").strip()
     if not text:
-        return Reply(blocks.render_help(table, settings.vocabulary, prefix=ctx.prefix, empty=True), Intent.HELP, 0)
+        return Reply(answers.help_for(ctx, table, empty=True), Intent.HELP, 0)
     echo = text if ctx.surface == "command" else None
     # Refused before the engine sees it: a huge query is not worth segmenting.
     if len(text) > settings.max_query_chars:
-        return Reply(blocks.render_too_long(len(text), settings.max_query_chars, raw=echo,
+        return Reply(blocks.render_too_long(len(text), settings.max_query_chars, t=ctx.t, raw=echo,
                                             prefix=ctx.prefix or s.COMMAND), "refused", 0)
     query = ctx.services.engine.parse(text)
     if query.error:
-        reason = s.QUERY_ERRORS[query.error]("en").format(detail=query.error_detail)
+        reason = ctx.t(s.QUERY_ERRORS[query.error], detail=query.error_detail)
         return Reply(blocks.render_refusal(reason, raw=echo, prefix=ctx.prefix or s.COMMAND), query.intent, 0)
     unknown = unknown_subcommand(query, settings.vocabulary)
     if unknown:
-        return Reply(blocks.render_help(table, settings.vocabulary, prefix=ctx.prefix, unknown=unknown),
-                     Intent.HELP, 0)
+        return Reply(answers.help_for(ctx, table, unknown=unknown), Intent.HELP, 0)
     command = table.find(query.intent, action_word(query, settings.vocabulary))
     if command is None:
-        return Reply(blocks.render_help(table, settings.vocabulary, prefix=ctx.prefix), Intent.HELP, 0)
+        return Reply(answers.help_for(ctx, table), Intent.HELP, 0)
     if command.admin_only and not ctx.is_admin:
-        usage = s.COMMAND_HELP[command.key][0]("en")
-        return Reply(blocks.render_notice(s.ADMINS_ONLY.format(command=f"{ctx.prefix}{usage}")), query.intent, 0)
+        usage = ctx.t(s.COMMAND_HELP[command.key][0])
+        return Reply(blocks.render_notice(ctx.t(s.ADMINS_ONLY, command=blocks.escape(f"{ctx.prefix}{usage}"))),
+                     query.intent, 0)
     reply = command.answer(query, ctx)
     if reply.message is not None:
         reply.message = blocks.fit_message(reply.message)
@@ -110,29 +114,38 @@ class AckOnce:
         return True
 
 
-def make_policy_command(services: Services, table: CommandTable, budget: float = ACK_BUDGET_SECONDS):
-    """Return the `/policy` listener, closed over the services and the command table."""
+def make_policy_command(services: Services, table: CommandTable, languages: UserLanguages,
+                        budget: float = ACK_BUDGET_SECONDS):
+    """Return the `/policy` listener, closed over the services, the command table and the users' languages."""
 
     def handle_policy_command(ack, command, respond, client, logger):
-        """Answer `/policy <query>` for the user who typed it."""
+        """Answer `/policy <query>` for the user who typed it, in their language."""
         ack_once = AckOnce(ack)
-        late = threading.Timer(budget, lambda: ack_once(response_type="ephemeral", **blocks.render_notice(s.WORKING)))
+        user_id = command.get("user_id")
+        # The notice must not wait for a users.info lookup: it says what is already known.
+        working = blocks.render_notice(Catalog(languages.known(user_id))(s.WORKING))
+        late = threading.Timer(budget, lambda: ack_once(response_type="ephemeral", **working))
         late.daemon = True
         late.start()
         try:
             with logged_request("command", command.get("command") or s.COMMAND) as log:
                 ctx = PolicyContext(
-                    services=services, surface="command", user_id=command.get("user_id"),
+                    services=services, surface="command", user_id=user_id,
                     channel_id=command.get("channel_id"), team_id=command.get("team_id"),
-                    client=client, logger=logger,
+                    client=client, logger=logger, language=languages.of(user_id, client),
                 )
-                reply = reply_to(command.get("text") or "", ctx, table)
+                text = user_text(command.get("text"))
+                # `/policy` alone opens the search form; help answers when Slack will not open it.
+                if not text and open_search_form(services, client, command.get("trigger_id"), ctx.t):
+                    reply = Reply(None, "search-form", 0)
+                else:
+                    reply = reply_to(text, ctx, table)
                 log.note(reply)
         except Exception:
             late.cancel()
             if ack_once.claim():
                 raise  # not acknowledged yet: the app's error handler apologises in the ack
-            with apologise_after_ack(respond, logger):
+            with apologise_after_ack(respond, logger, Catalog(languages.known(user_id))):
                 raise
             return
         late.cancel()
@@ -144,6 +157,6 @@ def make_policy_command(services: Services, table: CommandTable, budget: float =
     return handle_policy_command
 
 
-def register(app, services: Services, table: CommandTable) -> None:
+def register(app, services: Services, table: CommandTable, languages: UserLanguages) -> None:
     """Register `/policy` (one command, many subcommands)."""
-    app.command(s.COMMAND)(make_policy_command(services, table))
+    app.command(s.COMMAND)(make_policy_command(services, table, languages))

@@ -12,7 +12,7 @@ from typing import Any
 
 from bot.model import Intent
 from bot.services import Services
-from handlers import strings as s
+from bot.strings import COMMAND, Catalog
 
 REQUEST_LOG = "policybot.requests"
 MESSAGE_KEYS = ("text", "blocks", "attachments")
@@ -30,6 +30,7 @@ class PolicyContext:
     Attributes:
         surface: "command" (slash command), "dm" (direct message) or "mention".
         client: the request's `slack_sdk.WebClient` (bot token, API base URL already set).
+        language: the asker's language (`handlers.languages`), which every reply is written in.
     """
 
     services: Services
@@ -40,6 +41,7 @@ class PolicyContext:
     thread_ts: str | None = None
     client: Any = None
     logger: logging.Logger = field(default_factory=lambda: logging.getLogger("policybot"))
+    language: str = "zh"
 
     @property
     def is_dm(self) -> bool:
@@ -52,7 +54,12 @@ class PolicyContext:
     @property
     def prefix(self) -> str:
         """How the user addresses the bot here: `/policy ` for the command, nothing in a DM."""
-        return f"{s.COMMAND} " if self.surface == "command" else ""
+        return f"{COMMAND} " if self.surface == "command" else ""
+
+    @property
+    def t(self) -> Catalog:
+        """The string catalog in the asker's language."""
+        return Catalog(self.language)
 
 
 @dataclass

@@ -8,8 +8,11 @@ from contextlib import contextmanager
 
 from slack_bolt import BoltResponse
 
+from bot.strings import Catalog
 from handlers.blocks import render_apology
 from handlers.context import new_error_id
+from handlers.languages import UserLanguages
+from handlers.modal_blocks import render_note
 
 
 def _log(error: Exception, logger: logging.Logger) -> str:
@@ -19,7 +22,7 @@ def _log(error: Exception, logger: logging.Logger) -> str:
 
 
 @contextmanager
-def apologise_after_ack(respond, logger: logging.Logger) -> Iterator[None]:
+def apologise_after_ack(respond, logger: logging.Logger, t: Catalog) -> Iterator[None]:
     """Turn an error raised after the acknowledgement into a log line and an apology, not a raise.
 
     Bolt's threaded runner loses an acknowledgement already sent when its listener then
@@ -31,15 +34,33 @@ def apologise_after_ack(respond, logger: logging.Logger) -> Iterator[None]:
     except Exception as error:  # every error, so none reaches Bolt after the ack
         error_id = _log(error, logger)
         try:
-            respond(response_type="ephemeral", replace_original=False, **render_apology(error_id))
+            respond(response_type="ephemeral", replace_original=False, **render_apology(error_id, t))
         except Exception:
             logger.exception("error_id=%s could not deliver the apology", error_id)
 
 
-def handle_error(error: Exception, body: dict, context, response: BoltResponse | None, logger):
-    """Log the traceback under an error id; give the user a short apology with that id."""
+def _user_of(body: dict) -> str | None:
+    """Find who made the request, whatever its kind: a command, an event, an interaction."""
+    user = body.get("user")
+    if isinstance(user, dict):
+        return user.get("id")
+    return body.get("user_id") or (body.get("event") or {}).get("user")
+
+
+def make_error_handler(languages: UserLanguages):
+    """Return the app's error handler, apologising in the user's language (as far as it is known)."""
+
+    def handle_error(error: Exception, body: dict, context, response: BoltResponse | None, logger):
+        """Log the traceback under an error id; give the user a short apology with that id."""
+        return apologise(error, body, context, response, logger, Catalog(languages.known(_user_of(body))))
+
+    return handle_error
+
+
+def apologise(error: Exception, body: dict, context, response: BoltResponse | None, logger, t: Catalog):
+    """Log the traceback under an error id; give the user a short apology with that id, in `t`'s language."""
     error_id = _log(error, logger)
-    apology = render_apology(error_id)
+    apology = render_apology(error_id, t)
     try:
         if body.get("type") == "event_callback":
             event = body.get("event") or {}
@@ -47,6 +68,11 @@ def handle_error(error: Exception, body: dict, context, response: BoltResponse |
                 context.client.chat_postMessage(channel=event["channel"],
                                                 thread_ts=event.get("thread_ts") or event.get("ts"), **apology)
             return None
+        if response is not None and body.get("type") == "view_submission":
+            # Not acknowledged yet, and a form has no response_url: the apology replaces the form.
+            answer = {"response_action": "update", "view": render_note(apology["text"], t)}
+            return BoltResponse(status=200, headers={"content-type": "application/json"},
+                                body=json.dumps(answer, ensure_ascii=False))
         if response is not None and body.get("command"):
             # Not acknowledged yet: the apology goes in the acknowledgement itself.
             return BoltResponse(status=200, headers={"content-type": "application/json"},

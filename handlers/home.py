@@ -1,29 +1,53 @@
-"""The App Home tab: how to ask, the documents indexed, and the user's own subscriptions."""
+"""The App Home tab: a search button, how to ask, the user's subscriptions (each with a remove
+button) and the recent documents, in the user's language."""
 from __future__ import annotations
 
 from bot.services import Services
 from bot.store import Audience
-from handlers.blocks import render_home
+from handlers import blocks
 from handlers.context import logged_request
-from handlers.digest_blocks import home_subscription_blocks
+from handlers.errors import apologise_after_ack
+from handlers.languages import UserLanguages
 
 
-def make_home(services: Services):
+def publish_home(services: Services, languages: UserLanguages, client, user_id: str) -> int:
+    """Publish the user's Home tab as things stand now; return how many documents it lists."""
+    engine = services.engine
+    topics = [subscription.topic for subscription in services.store.subscriptions(Audience.user(user_id))]
+    view = blocks.render_home(engine.documents, t=languages.catalog(user_id, client),
+                              load_errors=len(engine.load_errors), topics=topics)
+    client.views_publish(user_id=user_id, view=view)
+    return len(engine.documents)
+
+
+def make_home(services: Services, languages: UserLanguages):
     def handle_home_opened(event, client):
         """Publish the Home tab each time the user opens it (the corpus may have changed)."""
         if event.get("tab", "home") != "home":
             return
         with logged_request("home", "app_home_opened") as log:
-            engine = services.engine
-            documents = engine.documents
-            log.intent, log.results = "home", len(documents)
-            subscriptions = services.store.subscriptions(Audience.user(event["user"]))
-            view = render_home(documents, load_errors=len(engine.load_errors),
-                               subscriptions=home_subscription_blocks(subscriptions))
-            client.views_publish(user_id=event["user"], view=view)
+            log.intent = "home"
+            log.results = publish_home(services, languages, client, event["user"])
 
     return handle_home_opened
 
 
-def register(app, services: Services) -> None:
-    app.event("app_home_opened")(make_home(services))
+def make_unsubscribe(services: Services, languages: UserLanguages):
+    def handle_unsubscribe(ack, body, respond, client, logger):
+        """Drop the subscription whose remove button was pressed, then show the Home tab without it."""
+        ack()
+        user_id = (body.get("user") or {}).get("id")
+        topic = ((body.get("actions") or [{}])[0]).get("value")
+        t = languages.catalog(user_id, client)
+        with apologise_after_ack(respond, logger, t), logged_request("home", blocks.ACTION_UNSUBSCRIBE) as log:
+            if not user_id or not isinstance(topic, str):
+                return
+            log.intent, log.results = "unsubscribe", int(services.store.unsubscribe(Audience.user(user_id), topic))
+            publish_home(services, languages, client, user_id)
+
+    return handle_unsubscribe
+
+
+def register(app, services: Services, languages: UserLanguages) -> None:
+    app.event("app_home_opened")(make_home(services, languages))
+    app.action(blocks.ACTION_UNSUBSCRIBE)(make_unsubscribe(services, languages))

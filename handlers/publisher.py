@@ -8,7 +8,9 @@ from bot.digest import Digest
 from bot.digest_runner import Delivery, DeliveryError
 from bot.links import NO_LINKS, ClauseLinks
 from bot.store import Audience
+from bot.strings import Catalog
 from handlers.digest_blocks import render_digest
+from handlers.languages import UserLanguages
 
 
 class SlackPublisher:
@@ -16,14 +18,18 @@ class SlackPublisher:
 
     The WebClient's RateLimitErrorRetryHandler waits out `429 Retry-After` and retries; a
     refusal that remains becomes a DeliveryError, which the runner records and retries.
+    A channel's digest is written in the workspace language, a user's in theirs.
     """
 
-    def __init__(self, client: WebClient, links: ClauseLinks = NO_LINKS):
+    def __init__(self, client: WebClient, languages: UserLanguages, links: ClauseLinks = NO_LINKS):
         self.client = client
+        self.languages = languages
         self.links = links
 
     def publish(self, digest: Digest) -> Delivery:
-        messages = render_digest(digest, links=self.links)
+        audience = digest.audience
+        language = self.languages.of(audience.id) if audience.is_user else self.languages.default
+        messages = render_digest(digest, t=Catalog(language), links=self.links)
         # For a user, chat.postMessage to the user id posts in the bot's DM with them.
         try:
             head = self.client.chat_postMessage(channel=digest.audience.id, unfurl_links=False, unfurl_media=False,

@@ -5,36 +5,18 @@ whose digest then comes as a DM.
 """
 from __future__ import annotations
 
+from bot import strings as s
 from bot.digest import topic_hits
 from bot.digest_runner import schedules_for
 from bot.model import Intent, Query
 from bot.store import Audience, normalize_topic
+from bot.strings import Catalog
 from handlers import digest_blocks as view
 from handlers.blocks import escape, plain, render_notice
 from handlers.context import PolicyContext, Reply
 from handlers.table import CommandTable
 
 MAX_SUBSCRIPTIONS = 25  # per channel or user: a digest of more topics is not read
-
-NO_AUDIENCE = "I cannot tell which channel this is; try again from the channel itself."
-SUBSCRIBE_USAGE = ("Tell me what to follow: `{prefix}subscribe 研发投入` "
-                   "(filters work too: `{prefix}subscribe target 研发 in:成都`).")
-UNSUBSCRIBE_USAGE = ("Tell me which topic to drop: `{prefix}unsubscribe 研发投入`. "
-                     "`{prefix}subscriptions` lists them.")
-DIGEST_USAGE = ("`{prefix}digest preview` shows the next digest {where} (only to you); "
-                "`{prefix}digest now` posts it (admins).")
-SUBSCRIBED = "Subscribed {where} to *{topic}*. {matches}"
-MATCHES = "{count} clause(s) match it today; new ones will appear in the digest."
-NO_MATCHES = "Nothing in the documents matches it yet; new clauses that do will appear in the digest."
-ALREADY = "Already following *{topic}* {where}."
-TOO_MANY = "{count} topics are already followed {where}, the most a digest can usefully hold. Drop one first."
-UNSUBSCRIBED = "Stopped following *{topic}* {where}."
-NOT_FOLLOWED = "*{topic}* is not followed {where}."
-POSTED = "Digest posted {where} ({parts} message(s))."
-POST_FAILED = "I could not post the digest: {error}. It is recorded in the post log; try again in a minute."
-RELOADED = "Reloaded the corpus: {count} document(s). Added: {added}. Changed: {changed}. Removed: {removed}."
-RELOAD_ERRORS = "Skipped file(s): {errors}"
-NONE = "none"
 
 
 def audience_of(ctx: PolicyContext) -> Audience | None:
@@ -44,8 +26,9 @@ def audience_of(ctx: PolicyContext) -> Audience | None:
     return Audience.channel(ctx.channel_id) if ctx.channel_id else None
 
 
-def _where(audience: Audience) -> str:
-    return "in your DMs" if audience.is_user else "in this channel"
+def where(audience: Audience, t: Catalog) -> str:
+    """Name the audience's place: `your DMs`, `this channel`."""
+    return t(s.WHERE_DM if audience.is_user else s.WHERE_CHANNEL)
 
 
 def _rest(query: Query) -> str:
@@ -59,7 +42,7 @@ def for_audience(answer):
     def answer_here(query: Query, ctx: PolicyContext) -> Reply:
         audience = audience_of(ctx)
         if audience is None:
-            return Reply(render_notice(NO_AUDIENCE), query.intent, 0)
+            return Reply(render_notice(ctx.t(s.NO_AUDIENCE)), query.intent, 0)
         return Reply(answer(query, ctx, audience), query.intent)
     answer_here.__doc__ = answer.__doc__
     return answer_here
@@ -67,69 +50,70 @@ def for_audience(answer):
 
 def subscribe(query: Query, ctx: PolicyContext, audience: Audience) -> dict:
     """Follow a topic in the digest of this channel (or of the user's DMs)."""
-    services, where, topic = ctx.services, _where(audience), _rest(query)
+    services, t, topic = ctx.services, ctx.t, _rest(query)
+    here = where(audience, t)
     if not topic:
-        return render_notice(SUBSCRIBE_USAGE.format(prefix=ctx.prefix))
+        return render_notice(t(s.SUBSCRIBE_USAGE, prefix=ctx.prefix))
     followed = services.store.topics(audience)
     if topic in followed:
-        return render_notice(ALREADY.format(topic=plain(topic, 200), where=where))
+        return render_notice(t(s.ALREADY, topic=plain(topic, 200), where=here))
     if len(followed) >= MAX_SUBSCRIPTIONS:
-        return render_notice(TOO_MANY.format(where=where, count=len(followed)))
+        return render_notice(t(s.TOO_MANY, where=here, count=len(followed)))
     services.store.subscribe(audience, topic, by=ctx.user_id, at=services.clock())
     count = len(topic_hits(services.engine, topic))
-    matches = MATCHES.format(count=count) if count else NO_MATCHES
-    return view.render_result(SUBSCRIBED.format(where=where, topic=plain(topic, 200), matches=matches),
-                              note=view.schedule_note(schedules_for(services.settings, audience), ctx.prefix))
+    matches = t.count(s.MATCHES, count) if count else t(s.NO_MATCHES)
+    return view.render_result(t(s.SUBSCRIBED, where=here, topic=plain(topic, 200), matches=matches),
+                              note=view.schedule_note(schedules_for(services.settings, audience), t, ctx.prefix))
 
 
 def unsubscribe(query: Query, ctx: PolicyContext, audience: Audience) -> dict:
     """Stop following a topic here."""
-    topic = _rest(query)
+    topic, t = _rest(query), ctx.t
     if not topic:
-        return render_notice(UNSUBSCRIBE_USAGE.format(prefix=ctx.prefix))
-    text = UNSUBSCRIBED if ctx.services.store.unsubscribe(audience, topic) else NOT_FOLLOWED
-    return render_notice(text.format(topic=plain(topic, 200), where=_where(audience)))
+        return render_notice(t(s.UNSUBSCRIBE_USAGE, prefix=ctx.prefix))
+    text = s.UNSUBSCRIBED if ctx.services.store.unsubscribe(audience, topic) else s.NOT_FOLLOWED
+    return render_notice(t(text, topic=plain(topic, 200), where=where(audience, t)))
 
 
 def list_subscriptions(query: Query, ctx: PolicyContext, audience: Audience) -> dict:
     """List the topics followed here and when digests arrive."""
     services = ctx.services
-    return view.render_subscriptions(services.store.subscriptions(audience), _where(audience),
-                                     schedules_for(services.settings, audience), prefix=ctx.prefix)
+    return view.render_subscriptions(services.store.subscriptions(audience), where(audience, ctx.t),
+                                     schedules_for(services.settings, audience), t=ctx.t, prefix=ctx.prefix)
 
 
 def digest_usage(query: Query, ctx: PolicyContext, audience: Audience) -> dict:
     """Say what `digest` can do."""
-    return render_notice(DIGEST_USAGE.format(prefix=ctx.prefix, where=_where(audience)))
+    return render_notice(ctx.t(s.DIGEST_USAGE, prefix=ctx.prefix, where=where(audience, ctx.t)))
 
 
 def preview_digest(query: Query, ctx: PolicyContext, audience: Audience) -> dict:
     """Show the next digest to the user alone."""
     digest = ctx.services.digests.digest(audience)
-    return view.render_preview(digest, _where(audience).replace("in ", "", 1), links=ctx.services.links)
+    return view.render_preview(digest, where(audience, ctx.t), t=ctx.t, links=ctx.services.links)
 
 
 def post_digest_now(query: Query, ctx: PolicyContext, audience: Audience) -> dict:
     """Post this channel's (or user's) digest at once."""
-    outcome = ctx.services.digests.post_now(audience)
+    outcome, t = ctx.services.digests.post_now(audience), ctx.t
     if outcome.status == "failed":
-        return render_notice(POST_FAILED.format(error=escape(outcome.error or "unknown error")))
-    return render_notice(POSTED.format(where=_where(audience), parts=outcome.parts))
+        return render_notice(t(s.POST_FAILED, error=escape(outcome.error or t(s.UNKNOWN_ERROR))))
+    return render_notice(t.count(s.POSTED, outcome.parts, where=where(audience, t)))
 
 
 def reload_corpus(query: Query, ctx: PolicyContext) -> Reply:
     """Re-read the corpus folder and say what changed."""
-    engine = ctx.services.engine
+    engine, t = ctx.services.engine, ctx.t
     report = engine.reload()
 
     def names(ids) -> str:
-        return escape(", ".join(ids)) if ids else NONE
+        return escape(t.join(ids)) if ids else t(s.NOTHING)
 
-    text = RELOADED.format(count=len(engine.documents), added=names(report.added),
-                           changed=names(report.changed), removed=names(report.removed))
+    text = t(s.RELOADED, count=len(engine.documents), added=names(report.added),
+             changed=names(report.changed), removed=names(report.removed))
     note = None
     if report.errors:
-        note = RELOAD_ERRORS.format(errors=escape("; ".join(str(e) for e in report.errors))[:2000])
+        note = t(s.RELOAD_ERRORS, errors=escape("; ".join(str(e) for e in report.errors))[:2000])
     return Reply(view.render_result(text, note=note), Intent.RELOAD, len(engine.documents))
 
 

@@ -4,9 +4,15 @@
 127.0.0.1 (port 0) that records every call, rejects messages over Block Kit limits the way
 Slack does (`invalid_blocks`), and answers `429` with `Retry-After` when told to.
 
+It also answers what the app asks of Slack besides messages, as Slack answers: `users.info`
+(with each user's locale, as set with `set_locale`), `conversations.replies` (threads added
+with `add_message`), and `views.open` / `views.update` / `views.push` (checked against the
+modal limits, each trigger_id good once).
+
 `SlackSender` is Slack calling the app: it signs and posts slash commands (form-encoded,
-with a response_url pointing at the fake), `event_callback` JSON, `block_actions` and
-`url_verification`, exactly as Slack sends them.
+with a response_url pointing at the fake), `event_callback` JSON, `block_actions` (from a
+message, a modal or App Home), `message_action` (a message shortcut), `view_submission` and
+`url_verification`, exactly as Slack sends them: user text with `&`, `<`, `>` escaped.
 """
 from __future__ import annotations
 
@@ -27,6 +33,23 @@ BOT_USER_ID = "UBOTPOLICY"
 BOT_ID = "BPOLICYBOT"
 TEAM_ID = "T0POLICY"
 MESSAGE_METHODS = ("chat.postMessage", "chat.postEphemeral", "chat.update", "chat.scheduleMessage")
+VIEW_METHODS = ("views.open", "views.update", "views.push")
+MAX_MESSAGE_TEXT = 12_000  # Slack: about 12,000 characters of text across a message's blocks
+
+
+def slack_encoded(text: str) -> str:
+    """What Slack sends for text a user typed: `&`, `<` and `>` as entities."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def shown_text(node: Any) -> int:
+    """Characters of text that blocks show (every plain_text and mrkdwn object)."""
+    if isinstance(node, list):
+        return sum(shown_text(item) for item in node)
+    if not isinstance(node, dict):
+        return 0
+    own = len(node["text"]) if node.get("type") in ("plain_text", "mrkdwn") and isinstance(node.get("text"), str) else 0
+    return own + sum(shown_text(v) for k, v in node.items() if not (k == "text" and isinstance(v, str)))
 
 
 # ---------------------------------------------------------------- Block Kit limits, as Slack enforces them
@@ -56,6 +79,20 @@ def _element_problems(element: Any, where: str) -> list[str]:
             problems.append(f"{where}.action_id: over 255 characters")
         if element.get("style") not in (None, "primary", "danger"):
             problems.append(f"{where}.style: unknown")
+        label = element.get("accessibility_label")
+        if label is not None and (not isinstance(label, str) or not 1 <= len(label) <= 75):
+            problems.append(f"{where}.accessibility_label: must be 1 to 75 characters")
+    elif element.get("type") == "static_select":
+        options = element.get("options") or []
+        if not 1 <= len(options) <= 100:
+            problems.append(f"{where}.options: {len(options)} options, need 1 to 100")
+        for j, option in enumerate(options):
+            problems += _text_problems(option.get("text"), f"{where}.options[{j}].text", 75, plain_only=True)
+            if not 1 <= len(option.get("value") or "") <= 150:
+                problems.append(f"{where}.options[{j}].value: must be 1 to 150 characters")
+    elif element.get("type") == "plain_text_input":
+        if not 0 < element.get("max_length", 3000) <= 3000:
+            problems.append(f"{where}.max_length: must be 1 to 3000")
     return problems
 
 
@@ -90,6 +127,8 @@ def block_kit_problems(blocks: Any, max_blocks: int = 50) -> list[str]:
         if kind == "section":
             if "text" not in block and "fields" not in block:
                 problems.append(f"{where}: section needs text or fields")
+            if "accessory" in block:
+                problems += _element_problems(block["accessory"], f"{where}.accessory")
             if "text" in block:
                 problems += _text_problems(block["text"], f"{where}.text", 3000)
             fields = block.get("fields", [])
@@ -114,13 +153,39 @@ def block_kit_problems(blocks: Any, max_blocks: int = 50) -> list[str]:
                 problems.append(f"{where}.elements: duplicate action_id")
             for j, e in enumerate(elements):
                 problems += _element_problems(e, f"{where}.elements[{j}]")
-        elif kind not in ("divider", "image", "rich_text", "input", "file", "video", "table"):
+        elif kind == "input":
+            problems += _text_problems(block.get("label"), f"{where}.label", 2000, plain_only=True)
+            problems += _element_problems(block.get("element"), f"{where}.element")
+        elif kind not in ("divider", "image", "rich_text", "file", "video", "table"):
             problems.append(f"{where}: unknown block type {kind!r}")
     return problems
 
 
+def view_problems(view: Any) -> list[str]:
+    """Every way a modal breaks Slack's limits (empty when valid)."""
+    if not isinstance(view, dict) or view.get("type") != "modal":
+        return ["view: not a modal"]
+    problems = _text_problems(view.get("title"), "view.title", 24, plain_only=True)
+    for key in ("close", "submit"):
+        if key in view:
+            problems += _text_problems(view[key], f"view.{key}", 24, plain_only=True)
+    if any(b.get("type") == "input" for b in view.get("blocks") or []) and "submit" not in view:
+        problems.append("view: a modal with inputs needs a submit button")
+    if len(view.get("private_metadata") or "") > 3000:
+        problems.append("view.private_metadata: over 3000 characters")
+    return problems + block_kit_problems(view.get("blocks"), max_blocks=100)
+
+
 def message_problems(message: dict[str, Any], max_blocks: int = 50) -> list[str]:
     problems = block_kit_problems(message.get("blocks"), max_blocks)
+    blocks = message.get("blocks")
+    if isinstance(blocks, str):
+        try:
+            blocks = json.loads(blocks)
+        except ValueError:
+            blocks = None
+    if shown_text(blocks) > MAX_MESSAGE_TEXT:
+        problems.append(f"blocks: {shown_text(blocks)} characters of text, over {MAX_MESSAGE_TEXT}")
     text = message.get("text")
     if not message.get("blocks") and not text and not message.get("attachments"):
         problems.append("message: no text, blocks or attachments")
@@ -164,14 +229,19 @@ class Call:
 class FakeSlackAPI:
     """A Slack Web API and response_url endpoint on 127.0.0.1, recording every call."""
 
-    def __init__(self, token: str = "xoxb-test-token"):
+    def __init__(self, token: str = "xoxb-test-token", default_locale: str = "zh-CN"):
         self.token = token
         # Socket Mode: `apps.connections.open` (called with the app-level token) answers a URL from here.
         self.app_token: str | None = None
         self.connections_url: Callable[[], str] | None = None
+        self.default_locale = default_locale
         self.calls: list[Call] = []
         self._rate_limits: dict[str, list[int]] = {}
         self._ts = itertools.count(1)
+        self._locales: dict[str, str] = {}
+        self._messages: dict[str, list[dict[str, Any]]] = {}  # channel -> messages, as conversations.* return them
+        self._views: dict[str, dict[str, Any]] = {}  # view id -> the view as Slack stores it
+        self._used_triggers: set[str] = set()
         self._changed = threading.Condition()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
         self._server.daemon_threads = True
@@ -208,10 +278,13 @@ class FakeSlackAPI:
         return f"{self.url}/response/{name}"
 
     def reset(self) -> None:
-        """Forget every call and pending rate limit (one fake shared by a module's tests)."""
+        """Forget every call, pending rate limit, locale, message and view (one fake shared by a module's tests)."""
         with self._changed:
             self.calls.clear()
             self._rate_limits.clear()
+            self._locales.clear()
+            self._messages.clear()
+            self._views.clear()
 
     # -- behaviour on demand
 
@@ -219,6 +292,32 @@ class FakeSlackAPI:
         """Answer the next `times` calls to `name` (a method or response_url name) with 429."""
         with self._changed:
             self._rate_limits[name] = [times, retry_after]
+
+    def set_locale(self, user: str, locale: str | None) -> None:
+        """Give `user` a Slack locale (`en-US`, `zh-CN`); None: users.info fails for them (user_not_found)."""
+        with self._changed:
+            self._locales[user] = locale or ""
+
+    def add_message(self, channel: str, text: str, *, user: str = "U0POSTER", ts: str | None = None,
+                    thread_ts: str | None = None) -> str:
+        """Put a message in a channel (user text: give it as Slack encodes it); return its ts."""
+        ts = ts or f"{int(time.time())}.{next(self._ts):06d}"
+        message = {"type": "message", "user": user, "text": text, "ts": ts}
+        if thread_ts:
+            message["thread_ts"] = thread_ts
+        with self._changed:
+            self._messages.setdefault(channel, []).append(message)
+        return ts
+
+    def view(self, view_id: str | None = None) -> dict[str, Any]:
+        """A view as the app last opened, pushed or updated it (with Slack's id and hash); the latest by default."""
+        with self._changed:
+            return self._views[view_id] if view_id else list(self._views.values())[-1]
+
+    def expire(self, trigger_id: str) -> None:
+        """Make a trigger_id unusable, as three seconds or a first use make it."""
+        with self._changed:
+            self._used_triggers.add(trigger_id)
 
     # -- what happened
 
@@ -280,7 +379,60 @@ class FakeSlackAPI:
             if self.connections_url is None:
                 return {"ok": False, "error": "not_allowed"}
             return {"ok": True, "url": self.connections_url()}
+        if method == "users.info":
+            return self._users_info(params)
+        if method == "conversations.replies":
+            return self._replies(params)
+        if method in VIEW_METHODS:
+            return self._store_view(method, params)
         return {"ok": True}
+
+    def _users_info(self, params: dict[str, Any]) -> dict[str, Any]:
+        user = params.get("user") or ""
+        with self._changed:
+            locale = self._locales.get(user, self.default_locale)
+        if not locale:
+            return {"ok": False, "error": "user_not_found"}
+        info: dict[str, Any] = {"id": user, "team_id": TEAM_ID, "name": user.lower(), "is_bot": False}
+        if str(params.get("include_locale")).lower() in ("1", "true"):  # Slack tells the locale only when asked
+            info["locale"] = locale
+        return {"ok": True, "user": info}
+
+    def _replies(self, params: dict[str, Any]) -> dict[str, Any]:
+        channel, ts = params.get("channel"), params.get("ts")
+        with self._changed:
+            if channel not in self._messages:
+                return {"ok": False, "error": "channel_not_found"}
+            thread = [m for m in self._messages[channel] if m["ts"] == ts or m.get("thread_ts") == ts]
+        if not thread:
+            return {"ok": False, "error": "thread_not_found"}
+        thread.sort(key=lambda m: (m["ts"] != ts, m["ts"]))  # the parent first, then replies by time
+        limit = int(params.get("limit") or 1000)
+        return {"ok": True, "messages": thread[:limit], "has_more": len(thread) > limit}
+
+    def _store_view(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
+        view = params.get("view")
+        view = json.loads(view) if isinstance(view, str) else dict(view or {})
+        with self._changed:
+            if method == "views.update":
+                view_id = params.get("view_id")
+                current = self._views.get(view_id or "")
+                if current is None:
+                    return {"ok": False, "error": "not_found"}
+                if params.get("hash") and params["hash"] != current["hash"]:
+                    return {"ok": False, "error": "hash_conflict"}
+                root = current["root_view_id"]
+            else:
+                trigger = params.get("trigger_id") or ""
+                if not trigger or trigger in self._used_triggers:
+                    return {"ok": False, "error": "expired_trigger_id"}
+                self._used_triggers.add(trigger)
+                view_id, root = f"V{next(self._ts):08d}", None
+            stored = {**view, "id": view_id, "hash": f"{time.time():.6f}.{next(self._ts)}",
+                      "root_view_id": root or view_id, "state": {"values": {}}, "team_id": TEAM_ID}
+            self._views.pop(view_id, None)  # the latest view last
+            self._views[view_id] = stored
+        return {"ok": True, "view": stored}
 
     def _handler_class(self):
         fake = self
@@ -301,6 +453,11 @@ class FakeSlackAPI:
                 self.end_headers()
                 self.wfile.write(data)
 
+            def do_GET(self):
+                # slack_sdk reads (users.info, conversations.replies) with GET and the parameters in the URL.
+                path, _, query = self.path.partition("?")
+                self._serve(path, dict(parse_qsl(query, keep_blank_values=True)))
+
             def do_POST(self):
                 raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 content_type = self.headers.get("Content-Type", "")
@@ -308,6 +465,10 @@ class FakeSlackAPI:
                     params = json.loads(raw or b"{}")
                 else:
                     params = dict(parse_qsl(raw.decode("utf-8"), keep_blank_values=True))
+                self._serve(self.path, params)
+
+            def _serve(self, path: str, params: dict[str, Any]) -> None:
+                self.path = path
                 auth = self.headers.get("Authorization", "")
                 token = auth[len("Bearer "):] if auth.startswith("Bearer ") else params.get("token")
                 if self.path.startswith("/response/"):
@@ -350,12 +511,16 @@ class FakeSlackAPI:
                     problems = block_kit_problems(view.get("blocks"), max_blocks=100)
                 elif method == "chat.unfurl":
                     problems = unfurl_problems(params)
-                fake._record(Call("api", method, params, token, 200 if not problems else 400, problems))
+                elif method in VIEW_METHODS:
+                    view = params.get("view")
+                    problems = view_problems(json.loads(view) if isinstance(view, str) else view)
                 if problems:
-                    self._send(200, {"ok": False, "error": "invalid_blocks",
-                                     "response_metadata": {"messages": problems}})
+                    answer = {"ok": False, "error": "invalid_blocks", "response_metadata": {"messages": problems}}
                 else:
-                    self._send(200, fake._api(method, params))
+                    answer = fake._api(method, params)
+                # A refusal (invalid_blocks, hash_conflict, expired_trigger_id) is recorded as not OK.
+                fake._record(Call("api", method, params, token, 200 if answer.get("ok") else 400, problems))
+                self._send(200, answer)
 
         return Handler
 
@@ -414,7 +579,7 @@ class SlackSender:
     # -- the shapes Slack sends
 
     def command(self, text: str, *, user: str = "U0ASKER", channel: str = "C0GENERAL",
-                response_name: str | None = None, **kwargs) -> tuple[Sent, str]:
+                response_name: str | None = None, trigger_id: str | None = None, **kwargs) -> tuple[Sent, str]:
         """Send `/policy <text>`; return the HTTP answer and the response_url's name."""
         n = next(self._ids)
         response_name = response_name or f"cmd-{n}"
@@ -422,7 +587,7 @@ class SlackSender:
             "token": "legacy-verification-token", "team_id": TEAM_ID, "team_domain": "policy-test",
             "channel_id": channel, "channel_name": "general", "user_id": user, "user_name": "asker",
             "command": "/policy", "text": text, "api_app_id": "A0POLICY", "is_enterprise_install": "false",
-            "response_url": self.fake.response_url(response_name), "trigger_id": f"{n}.1.abc",
+            "response_url": self.fake.response_url(response_name), "trigger_id": trigger_id or f"{n}.1.abc",
         }
         body = urlencode(form).encode()
         return self.post(body, "application/x-www-form-urlencoded", **kwargs), response_name
@@ -500,3 +665,73 @@ class SlackSender:
         event = {"type": "app_home_opened", "user": user, "channel": "D0ASKER", "tab": "home",
                  "event_ts": f"{time.time():.6f}"}
         return self.event(event, **kwargs)
+
+    # -- shortcuts, modals and App Home, as Slack sends them
+
+    def _interaction(self, payload: dict[str, Any], **kwargs) -> Sent:
+        body = urlencode({"payload": json.dumps(payload)}).encode()
+        return self.post(body, "application/x-www-form-urlencoded", **kwargs)
+
+    def message_shortcut(self, text: str, *, callback_id: str = "find_in_policies", user: str = "U0ASKER",
+                         channel: str = "C0GENERAL", author: str = "U0POSTER", message_ts: str | None = None,
+                         **kwargs) -> tuple[Sent, str]:
+        """Run a message shortcut on a message whose text is `text` (give it as Slack encodes it).
+
+        Returns the HTTP answer and the trigger_id, which the app may open one modal with.
+        """
+        n = next(self._ids)
+        trigger_id = f"{n}.3.shortcut"
+        message_ts = message_ts or f"{int(time.time())}.{n:06d}"
+        payload = {
+            "type": "message_action", "token": "legacy-verification-token", "action_ts": f"{time.time():.6f}",
+            "team": {"id": TEAM_ID, "domain": "policy-test"}, "user": {"id": user, "username": "asker",
+                                                                        "team_id": TEAM_ID},
+            "channel": {"id": channel, "name": "general"}, "is_enterprise_install": False,
+            "callback_id": callback_id, "trigger_id": trigger_id, "message_ts": message_ts,
+            "message": {"type": "message", "user": author, "ts": message_ts, "text": text},
+            "response_url": self.fake.response_url(f"shortcut-{n}"),
+        }
+        return self._interaction(payload, **kwargs), trigger_id
+
+    def view_submission(self, view: dict[str, Any], values: dict[str, Any], *, user: str = "U0ASKER",
+                        **kwargs) -> Sent:
+        """Submit a modal the app opened (as the fake stores it) with `values` in its state."""
+        n = next(self._ids)
+        payload = {
+            "type": "view_submission", "team": {"id": TEAM_ID, "domain": "policy-test"},
+            "user": {"id": user, "username": "asker", "team_id": TEAM_ID}, "api_app_id": "A0POLICY",
+            "token": "legacy-verification-token", "trigger_id": f"{n}.4.submit", "is_enterprise_install": False,
+            "view": {**view, "state": {"values": values}}, "response_urls": [],
+        }
+        return self._interaction(payload, **kwargs)
+
+    def view_action(self, view: dict[str, Any], action_id: str, value: str, *, user: str = "U0ASKER",
+                    block_id: str = "b1", **kwargs) -> tuple[Sent, str]:
+        """Press a button inside a modal or App Home (`view` as the fake stores it); return the trigger_id.
+
+        Slack sends no response_url for these: the app answers by changing the view.
+        """
+        n = next(self._ids)
+        trigger_id = f"{n}.5.view"
+        payload = {
+            "type": "block_actions", "user": {"id": user, "username": "asker", "team_id": TEAM_ID},
+            "api_app_id": "A0POLICY", "token": "legacy-verification-token", "trigger_id": trigger_id,
+            "container": {"type": "view", "view_id": view.get("id")}, "team": {"id": TEAM_ID, "domain": "policy-test"},
+            "view": view, "is_enterprise_install": False,
+            "actions": [{"type": "button", "action_id": action_id, "block_id": block_id, "value": value,
+                         "text": {"type": "plain_text", "text": action_id}, "action_ts": f"{time.time():.6f}"}],
+        }
+        return self._interaction(payload, **kwargs), trigger_id
+
+
+def picked_option(view: dict[str, Any], block_id: str, value: str) -> dict[str, Any]:
+    """A select's state as Slack submits it: the option of `view`'s input `block_id` whose value is `value`."""
+    block = next(b for b in view["blocks"] if b.get("block_id") == block_id)
+    option = next(o for o in block["element"]["options"] if o["value"] == value)
+    return {block_id: {"value": {"type": "static_select", "selected_option": option}}}
+
+
+def typed_text(block_id: str, text: str | None) -> dict[str, Any]:
+    """A text input's state as Slack submits it (what the user typed, Slack-encoded)."""
+    value = None if text is None else slack_encoded(text)
+    return {block_id: {"value": {"type": "plain_text_input", "value": value}}}

@@ -17,6 +17,7 @@ from slack_harness import running_bot
 
 from bot.links import ClauseLinks
 from bot.model import Clause, Document
+from bot.strings import Catalog
 from handlers.blocks import linked, reference_line
 
 PUBLIC = "https://policy.example.org"
@@ -57,7 +58,7 @@ def test_a_label_with_pipes_and_angle_brackets_stays_one_link():
                     ref="《A|B > C & <!channel>》一、(二)")
     document = Document(id="x", title="A|B > C & <!channel>", issuer=None, region="成都市", date=None, kind=None,
                         doc_number=None, source="x.txt", content_hash="h")
-    line = reference_line(clause, document, ClauseLinks(PUBLIC))
+    line = reference_line(clause, document, Catalog("en"), ClauseLinks(PUBLIC))
     (link,) = SLACK_LINK.findall(line)
     assert link[0] == f"{PUBLIC}/d/x#1.2"
     assert html.unescape(link[1]) == "《A｜B > C & <!channel>》一、(二)"

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import subprocess
 import sys
 
@@ -47,7 +48,48 @@ def test_ask_readable(capsys):
     out = io.StringIO()
     assert main(["ask", "lead-unit 科技成果转化示范区"], out=out) == 0
     text = out.getvalue()
-    assert "二、(五) 10." in text and "牵头单位: 市科技局" in text and "【" in text
+    assert "二、(五) 10." in text and "牵头单位:市科技局" in text and "【" in text
+    assert "牵头单位:科技成果转化示范区 —— 第 1–3 条,共 3 条" in text
+
+
+def test_ask_speaks_chinese_by_default_and_english_when_asked():
+    out = io.StringIO()
+    assert main(["ask", "--lang", "en", "target 新增市级平台"], out=out) == 0
+    english = out.getvalue()
+    assert english.startswith("Targets: 新增市级平台 — results 1–")
+    assert "广元市 · 2022 (from the file name) · score" in english
+    assert "Target: 新增市级平台 5家 (以上) [2022 (the plan's year)] (goal)" in english
+    out = io.StringIO()
+    assert main(["ask", "search 人才飞地"], out=out) == 0
+    assert "自贡市 · 2021年7月15日 · 相关度" in out.getvalue()
+    out = io.StringIO()
+    assert main(["docs", "--lang", "en"], out=out) == 0
+    assert "自贡市 · 15 Jul 2021 · 决定" in out.getvalue() and "1 clause" not in out.getvalue()
+    assert re.search(r"\n  \d+ clauses · \d+ targets · \d+ tasks · \d+ units\n", out.getvalue())
+
+
+def test_cli_help_lists_what_the_parser_reads_with_examples_from_the_corpus(capsys):
+    from bot.query import FILTER_WORDS
+
+    out = io.StringIO()
+    assert main(["ask", "help"], out=out) == 0
+    text = out.getvalue()
+    for words in FILTER_WORDS.values():
+        assert f"{words[0]}:" in text and all(f"{w}:" in text for w in words)
+    assert "in:自贡" in text  # the city most documents are from, by the name people type
+    assert "(也可写:targets goal goals 目标 指标)" in text
+    out = io.StringIO()
+    assert main(["ask", "--lang", "en", "帮助"], out=out) == 0
+    assert "quantitative targets about a topic" in out.getvalue() and " (also: city: 城市:)" in out.getvalue()
+
+
+def test_an_unknown_language_is_refused_clearly(capsys):
+    import pytest
+
+    with pytest.raises(SystemExit) as exit_:
+        main(["ask", "--lang", "fr", "help"])
+    assert exit_.value.code == 2
+    assert "not a language policybot speaks: 'fr' (zh or en)" in capsys.readouterr().err
 
 
 def test_docs_and_check():
@@ -88,3 +130,18 @@ def test_bad_config_names_file_and_key(tmp_path, capsys):
     (config / "settings.yaml").write_text("search: [unclosed\n", encoding="utf-8")
     assert main(["check", "--config", str(config / "settings.yaml")]) == 2
     assert "not valid YAML" in capsys.readouterr().err
+
+
+def test_the_workspace_language_is_validated(tmp_path, capsys):
+    config = tmp_path / "config"
+    config.mkdir()
+    files = f"vocabulary: {ROOT}/config/vocabulary.yaml\nuser_dictionary: {ROOT}/config/userdict.txt\n"
+    (config / "settings.yaml").write_text(files + "slack:\n  language: fr-FR\n", encoding="utf-8")
+    assert main(["check", "--config", str(config / "settings.yaml")]) == 2
+    assert "key 'slack.language' must be a locale the bot speaks (zh, en, e.g. zh-CN or en-US), not 'fr-FR'" \
+        in capsys.readouterr().err
+    (config / "settings.yaml").write_text(files + "slack:\n  language: en-GB\n", encoding="utf-8")
+    from bot.settings import load_settings
+
+    assert load_settings(config / "settings.yaml", env={}).language == "en-GB"
+    assert load_settings(ROOT / "config" / "settings.yaml", env={}).language == "zh-CN"

@@ -130,8 +130,8 @@ def test_lead_unit_and_unit_queries_find_prose_duties(genre_engine):
     answer = genre_engine.ask("lead-unit 道路运输")
     assert answer.matched and answer.hits[0].clause.units_rule == "prose"
     text = render_answer(answer, genre_engine.vocabulary)
-    assert "负责: 上海市城市交通管理局" in text and "原文:「上海市城市交通管理局(以下简称市交通局)" in text
-    assert "牵头单位: 上海市城市交通管理局" not in text
+    assert "负责:上海市城市交通管理局" in text and "原文:「上海市城市交通管理局(以下简称市交通局)" in text
+    assert "牵头单位:上海市城市交通管理局" not in text
 
 
 def test_target_finds_standards(genre_engine):
@@ -202,15 +202,18 @@ def test_html_entities_and_an_article_title_on_its_own_line():
 
 
 def test_slack_fields_show_a_prose_duty_as_responsible_with_its_sentence():
+    from bot.strings import Catalog
     from handlers.blocks import target_fields, unit_fields
 
     article = _clause(_doc("shanghai-road-transport-regulation.txt"), "第三条")
-    fields = unit_fields(article)
-    assert fields[0].startswith("*责任单位 Responsible*\n") and "上海市城市交通管理局" in fields[0]
-    assert not any("Lead" in f or "Support" in f for f in fields)
-    assert fields[1].startswith("_原文 From the text:_ 上海市城市交通管理局(以下简称市交通局)")
+    fields = unit_fields(article, Catalog("zh"))
+    assert fields[0].startswith("*责任单位*\n") and "上海市城市交通管理局" in fields[0]
+    assert not any("牵头单位" in f or "配合单位" in f for f in fields)
+    assert fields[1].startswith("_原文:_ 上海市城市交通管理局(以下简称市交通局)")
+    assert unit_fields(article, Catalog("en"))[1].startswith("_From the text:_ 上海市城市交通管理局")
     limit, = _clause(_doc("untitled-traffic-regulation-traditional.txt"), "第五条").targets
-    assert target_fields([limit])[0].endswith("· 标准 standard")
+    assert target_fields([limit], Catalog("zh"))[0].endswith("· 标准")
+    assert target_fields([limit], Catalog("en"))[0].endswith("· standard")
 
 
 def test_a_district_proposal_with_chinese_numeral_years():

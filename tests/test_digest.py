@@ -7,7 +7,7 @@ import io
 import json
 
 import pytest
-from fake_slack import FakeSlackAPI, message_problems
+from fake_slack import FakeSlackAPI, message_problems, shown_text
 
 from bot.cli import main
 from bot.digest import Digest, DocumentChange, TopicUpdate, add_months, build_digest
@@ -15,6 +15,7 @@ from bot.engine import PolicyEngine
 from bot.render_text import format_digest
 from bot.settings import DigestSchedule
 from bot.store import Audience, Store, Subscription
+from bot.strings import Catalog
 from digest_support import CHANNEL, MONDAY, NEW_CLAUSE_WORDS, ROOT, WEEKLY, add_new_document, copy_seeds, posts_to
 from handlers.digest_blocks import render_digest, render_preview, render_subscriptions
 
@@ -55,9 +56,11 @@ def test_nothing_new_since_the_last_digest_is_one_short_line(engine):
     first = digest(engine, topics=["研发投入"])
     week = digest(engine, now=NOW + dt.timedelta(days=7), last=first.baseline, topics=["研发投入"])
     assert week.is_empty and week.topics[0].hits == ()
-    (message,) = render_digest(week)
-    assert message["text"] == "Nothing new in the policy documents since the last digest on 2026-11-23 09:00."
+    (message,) = render_digest(week, t=Catalog("en"))
+    assert message["text"] == "Nothing new in the policy documents since the last digest on 23 Nov 2026, 09:00."
     assert len(message["blocks"]) == 1
+    (message,) = render_digest(week, t=Catalog("zh"))
+    assert message["text"] == "自上期摘要(2026年11月23日 09:00)以来,政策文件没有新内容。"
     assert "没有新内容" in format_digest(week)
 
 
@@ -158,7 +161,7 @@ def test_a_long_digest_is_split_into_messages_within_block_kit_limits(engine):
         documents=tuple(DocumentChange(c.document, "changed", c.clauses) for c in base.documents) * 14,
         topics=tuple(TopicUpdate(f"主题{i} <!channel>", hits * 3, more=7) for i in range(12)),
     )
-    messages = render_digest(big)
+    messages = render_digest(big, t=Catalog("zh"))
     assert len(messages) >= 3
     for n, message in enumerate(messages):
         assert message_problems(message) == [], n
@@ -166,10 +169,11 @@ def test_a_long_digest_is_split_into_messages_within_block_kit_limits(engine):
         assert all(len(t) <= 3000 for b in message["blocks"] for t in _texts(b))
         if n:
             assert message["blocks"][0]["type"] == "context"
-            assert f"({n + 1}/{len(messages)})" in message["blocks"][0]["elements"][0]["text"]
+            assert f"续,{n + 1}/{len(messages)})" in message["blocks"][0]["elements"][0]["text"]
         # A heading is never the last block of a message.
         last = message["blocks"][-1]
         assert not (last["type"] == "section" and last["text"]["text"].startswith(("*订阅主题", "*新增和修改")))
+        assert shown_text(message["blocks"]) <= 12_000  # Slack's total for one message
     everything = json.dumps([m["blocks"] for m in messages], ensure_ascii=False)
     assert "<!channel>" not in everything and "&lt;!channel&gt;" in everything
     assert messages[0]["blocks"][0]["type"] == "header"
@@ -178,25 +182,31 @@ def test_a_long_digest_is_split_into_messages_within_block_kit_limits(engine):
 def test_preview_is_one_message_saying_what_was_left_out(engine):
     base = digest(engine, topics=["研发投入"])
     big = dataclasses.replace(base, documents=base.documents * 20)
-    preview = render_preview(big, "this channel")
-    assert message_problems(preview) == [] and len(preview["blocks"]) == 50
+    preview = render_preview(big, "this channel", t=Catalog("en"))
+    assert message_problems(preview) == [] and len(preview["blocks"]) <= 50
     assert "only you can see this" in preview["blocks"][0]["elements"][0]["text"]
     assert "continues in a thread" in preview["blocks"][-1]["elements"][0]["text"]
 
 
 def test_subscription_list_renders_topics_and_schedule(engine):
-    listed = render_subscriptions(subs("研发投入", "a & <b>"), "in this channel",
-                                  [DigestSchedule(CHANNEL, "0 9 * * 1")])
+    listed = render_subscriptions(subs("研发投入", "a & <b>"), "本频道", [DigestSchedule(CHANNEL, "0 9 * * 1")],
+                                  t=Catalog("zh"))
     text = json.dumps(listed, ensure_ascii=False)
+    assert "*本频道关注的主题*(2 个)" in text
     assert "• 研发投入" in text and "a &amp; &lt;b&gt;" in text and "`0 9 * * 1` (Asia/Shanghai)" in text
-    empty = render_subscriptions([], "in your DMs", [])
+    assert "a &amp; &lt;b&gt;" in listed["text"] and "&amp;amp;" not in listed["text"]  # escaped once, not twice
+    empty = render_subscriptions([], "your DMs", [], t=Catalog("en"))
     assert "No topics followed in your DMs yet" in empty["text"] and "No digest is scheduled" in json.dumps(empty)
 
 
 def test_format_digest_text_for_a_dry_run(engine):
     text = format_digest(digest(engine, topics=["研发投入"]))
-    assert text.startswith("政策摘要 Policy digest · channel:C0DIGEST · 2026-11-23 09:00 Asia/Shanghai")
-    assert "首次摘要" in text and "[新增] 《" in text and "* 研发投入" in text and "已到期" in text
+    assert text.startswith("政策摘要 · channel:C0DIGEST · 2026年11月23日 09:00 Asia/Shanghai")
+    assert "第一期摘要" in text and "[🆕 新增] 《" in text and "* 研发投入" in text and "已到期" in text
+    assert "新增和修改的文件(5 份)" in text
+    english = format_digest(digest(engine, topics=["研发投入"]), Catalog("en"))
+    assert english.startswith("Policy digest · channel:C0DIGEST · 23 Nov 2026, 09:00 Asia/Shanghai")
+    assert "First digest for this channel" in english and "past due" in english
 
 
 # ---------------------------------------------------------------- `policybot digest`
@@ -229,7 +239,7 @@ def cli(tmp_path, monkeypatch):
 
 def test_digest_command_dry_run_prints_without_recording(cli):
     code, out = cli("--dry-run")
-    assert code == 0 and out.startswith("政策摘要 Policy digest · channel:C0DIGEST")
+    assert code == 0 and out.startswith("政策摘要 · channel:C0DIGEST")
     store = Store.open(cli.database)
     assert store.last_digest(AUDIENCE) is None and store.posts() == []
     store.close()

@@ -157,7 +157,7 @@ def test_subscribe_then_a_new_document_is_posted_once_with_the_new_clause(world)
     runner.register()
     with running_app(world.runtime, world.fake) as running:
         reply = reply_to_command(running, "subscribe 研发投入")
-        assert "Subscribed in this channel to *研发投入*" in json.dumps(reply, ensure_ascii=False)
+        assert "已在本频道订阅「研发投入」" in json.dumps(reply, ensure_ascii=False)  # the workspace speaks Chinese
         assert "`0 9 * * 1` (Asia/Shanghai)" in json.dumps(reply, ensure_ascii=False)
         listed = reply_to_command(running, "subscriptions")
         assert "• 研发投入" in json.dumps(listed, ensure_ascii=False)
@@ -185,7 +185,7 @@ def test_subscribe_then_a_new_document_is_posted_once_with_the_new_clause(world)
     assert NEW_CLAUSE_WORDS not in message_text(posts[0])
     latest = message_text(posts[1])
     assert NEW_CLAUSE_WORDS in latest and "乐山市关于加大全社会研发投入的实施方案" in latest
-    assert "1 new or changed document(s)" in latest
+    assert "新增或修改文件 1 份" in latest
     assert world.fake.problems() == []
     assert [p.status for p in world.services.store.posts()] == ["posted", "posted"]
 
@@ -241,7 +241,8 @@ def test_a_429_that_outlasts_the_retries_is_retried_after_retry_after_at_a_later
     # A client without retry handlers: the 429 reaches the runner, which records it.
     services = world.services
     runner = DigestRunner(services.settings, services.engine, services.store,
-                          SlackPublisher(WebClient(token=TOKEN, base_url=world.fake.api_url)), world.clock)
+                          SlackPublisher(WebClient(token=TOKEN, base_url=world.fake.api_url), world.runtime.languages),
+                          world.clock)
     runner.register()
     world.fake.rate_limit("chat.postMessage", times=1, retry_after=120)
     world.clock.set(at(MONDAY, seconds=1))
@@ -288,7 +289,7 @@ def test_nothing_new_is_one_short_line_or_skipped_as_configured(world):
     world.clock.set(at(MONDAY, days=7, seconds=1))
     assert [(o.audience.id, o.status) for o in runner.tick()] == [(CHANNEL, "posted"), ("C0QUIET", "skipped")]
     short = posts_to(world.fake, CHANNEL)[1]
-    assert short.params["text"].startswith("Nothing new in the policy documents since the last digest on 2026-11-23")
+    assert short.params["text"].startswith("自上期摘要(2026年11月23日 09:00)以来,政策文件没有新内容")
     assert len(posts_to(world.fake, "C0QUIET")) == 1
     assert world.services.store.run(schedule_key(skipping), MONDAY + WEEK, Audience.channel("C0QUIET")).status \
         == SKIPPED
@@ -322,6 +323,7 @@ def test_dm_subscribers_get_their_digest_as_a_dm_from_the_next_slot(world):
     world = with_schedules(world, DigestSchedule("dm", WEEKLY))
     runner = world.runner
     runner.register()
+    world.fake.set_locale("U0READER", "en-GB")  # a reader whose Slack is in English, in a Chinese workspace
     with running_app(world.runtime, world.fake) as running:
         running.slack.direct_message("subscribe 研发投入", user="U0READER", channel="D0READER")
         answer = running.fake.wait_for_call("chat.postMessage")[0]
@@ -332,8 +334,9 @@ def test_dm_subscribers_get_their_digest_as_a_dm_from_the_next_slot(world):
     world.clock.set(at(MONDAY, seconds=3))
     (outcome,) = runner.tick()
     assert outcome.audience == Audience.user("U0READER")
-    # chat.postMessage to a user id posts in the bot's DM with that user.
-    assert len(posts_to(world.fake, "U0READER")) == 1
+    # chat.postMessage to a user id posts in the bot's DM with that user, in the user's language.
+    (dm,) = posts_to(world.fake, "U0READER")
+    assert dm.params["text"].startswith("Your first digest")
     # Someone subscribing after the slot waits for the next one: no late digest.
     world.services.store.subscribe(Audience.user("U0LATE"), "知识产权", by="U0LATE", at=at(MONDAY, hours=2))
     world.clock.set(at(MONDAY, hours=3))
@@ -362,21 +365,22 @@ def test_digest_preview_now_and_reload_from_slack(world):
     with running_app(world.runtime, world.fake) as running:
         preview = reply_to_command(running, "digest preview")
         text = json.dumps(preview, ensure_ascii=False)
-        assert "Preview of the next digest for this channel" in text and "研发投入" in text
+        assert "本频道下一期摘要的预览,只有你能看到" in text and "研发投入" in text
         assert preview.get("response_type", "ephemeral") == "ephemeral"
         assert posts_to(running.fake, CHANNEL) == []
 
         refused = reply_to_command(running, "digest now")
-        assert "only policybot admins can use `/policy digest now`" in json.dumps(refused)
+        assert "只有 policybot 管理员可以使用 `/policy digest now`" in json.dumps(refused, ensure_ascii=False)
         assert posts_to(running.fake, CHANNEL) == []
         done = reply_to_command(running, "digest now", user=ADMIN)
-        assert "Digest posted in this channel" in json.dumps(done)
+        assert "摘要已发布到本频道" in json.dumps(done, ensure_ascii=False)
         assert len(posts_to(running.fake, CHANNEL)) == 1
 
-        assert "only policybot admins can use `/policy reload`" in json.dumps(reply_to_command(running, "reload"))
+        refused = json.dumps(reply_to_command(running, "reload"), ensure_ascii=False)
+        assert "只有 policybot 管理员可以使用 `/policy reload`" in refused
         add_new_document(world.settings.corpus_dir)
         reloaded = json.dumps(reply_to_command(running, "reload", user=ADMIN), ensure_ascii=False)
-        assert "Added: leshan-2026-rd-investment-plan" in reloaded and "6 document(s)" in reloaded
+        assert "新增:leshan-2026-rd-investment-plan" in reloaded and "共 6 份文件" in reloaded
         assert running.fake.problems() == []
     assert [p.kind for p in world.services.store.posts()] == ["manual"]
 
@@ -384,6 +388,7 @@ def test_digest_preview_now_and_reload_from_slack(world):
 def test_feedback_buttons_store_the_click_and_thank_the_user_privately(world):
     value = json.dumps({"q": "target 研发", "i": "target",
                         "ids": ["chengdu-2021-sci-tech-innovation-decision#p0", "gone#1"]})
+    world.fake.set_locale("U0CRITIC", "en-US")
     with running_app(world.runtime, world.fake) as running:
         sent, name = running.slack.block_action("feedback_not_helpful", value, user="U0CRITIC")
         assert sent.status == 200
@@ -391,7 +396,7 @@ def test_feedback_buttons_store_the_click_and_thank_the_user_privately(world):
         assert ack["response_type"] == "ephemeral" and ack["replace_original"] is False
         assert "noted as not helpful" in ack["text"]
         _, name = running.slack.block_action("feedback_helpful", value, user="U0FAN")
-        running.fake.wait_for_call(name)
+        assert running.fake.wait_for_call(name)[0].params["text"] == "谢谢,已记录为有帮助。"
     (item,) = world.services.store.feedback(verdict=NOT_HELPFUL)
     assert (item.user_id, item.query, item.intent, item.verdict) == ("U0CRITIC", "target 研发", "target", NOT_HELPFUL)
     assert item.clause_ids == ("chengdu-2021-sci-tech-innovation-decision#p0", "gone#1")
@@ -447,7 +452,7 @@ def test_policybot_digest_dry_run_from_the_command_line(tmp_path, monkeypatch):
     out = io.StringIO()
     assert main(["digest", "--channel", "C0CLI", "--dry-run"], out=out) == 0
     text = out.getvalue()
-    assert text.startswith("政策摘要 Policy digest · channel:C0CLI") and "首次摘要" in text
+    assert text.startswith("政策摘要 · channel:C0CLI") and "本频道的第一期摘要" in text
 
 
 def test_app_home_lists_the_users_own_subscriptions(world):
@@ -459,5 +464,5 @@ def test_app_home_lists_the_users_own_subscriptions(world):
         assert "知识产权 &lt;保护&gt;" in text
         running.slack.app_home_opened(user="U0NOBODY")
         view = running.fake.wait_for_call("views.publish", count=2)[1].params["view"]
-        assert "No subscriptions yet" in (view if isinstance(view, str) else json.dumps(view))
+        assert "还没有订阅" in (view if isinstance(view, str) else json.dumps(view, ensure_ascii=False))
         assert running.fake.problems() == []

@@ -13,9 +13,25 @@ def test_the_policy_command_has_a_usage_hint_that_works():
 
 
 def test_minimal_bot_scopes():
+    # users:read for each user's locale; the history scopes for conversations.replies (a thread's first message).
     assert sorted(MANIFEST["oauth_config"]["scopes"]["bot"]) == sorted(
-        ["commands", "chat:write", "im:history", "app_mentions:read", "links:read", "links:write"])
+        ["commands", "chat:write", "im:history", "app_mentions:read", "links:read", "links:write", "users:read",
+         "channels:history", "groups:history", "mpim:history"])
     assert "user" not in MANIFEST["oauth_config"]["scopes"]
+
+
+def test_the_message_shortcut_is_the_one_the_app_listens_for():
+    from handlers.modal_blocks import SHORTCUT_FIND
+
+    (shortcut,) = MANIFEST["features"]["shortcuts"]
+    assert shortcut == {"name": "在政策中查找 / Find in policies", "type": "message", "callback_id": SHORTCUT_FIND,
+                        "description": shortcut["description"]}
+    assert len(shortcut["description"]) <= 150
+
+
+def test_slash_command_text_arrives_as_slack_markup_like_every_other_surface():
+    (command,) = MANIFEST["features"]["slash_commands"]
+    assert command["should_escape"] is True
 
 
 def test_events_interactivity_and_socket_mode():

@@ -87,7 +87,7 @@ def ask_everything(fake, socket_mode, listeners, round_: int) -> list[str]:
     more = socket_mode.button("more_results", json.dumps({"q": "target 研发", "o": 5}),
                               fake.response_url(f"more-{round_}"))
     page = fake.wait_for_call(f"more-{round_}")[0].params
-    assert page["replace_original"] is True and "showing 6–" in json.dumps(page, ensure_ascii=False)
+    assert page["replace_original"] is True and "第 6–" in json.dumps(page, ensure_ascii=False)
 
     ids = [command, first, retry, more]
     acknowledged_once(socket_mode, listeners, ids)
