@@ -41,6 +41,10 @@ class Segmenter:
         self._user_words = read_user_dictionary(user_dictionary) + [(w, None) for w in extra_words]
         self._cut = None
 
+    def __getstate__(self) -> dict:
+        # The loaded dictionary stays behind: a worker process loads its own (`warm`).
+        return {**self.__dict__, "_cut": None}
+
     def warm(self) -> None:
         """Load the dictionaries now, so the first request does not pay for it."""
         if self._cut is not None:

@@ -6,7 +6,7 @@ into one ConfigError so a user fixes a broken file in one pass.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +14,7 @@ import yaml
 
 from bot.errors import ConfigError
 from bot.model import Intent
+from bot.search.weights import RankingWeights
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SETTINGS = PROJECT_ROOT / "config" / "settings.yaml"
@@ -85,6 +86,7 @@ class Settings:
     watch_corpus: bool = True
     scheduler: bool = True
     schedules: tuple[DigestSchedule, ...] = field(default_factory=tuple)
+    ranking: RankingWeights = field(default_factory=RankingWeights)
 
 
 class _Reader:
@@ -220,6 +222,21 @@ def _load_vocabulary(path: Path, problems: list[str]) -> Vocabulary:
     return Vocabulary(intents, tuple(synonyms), kinds, stopwords, pairs)
 
 
+def _load_ranking(r: _Reader, source: str, problems: list[str]) -> RankingWeights:
+    """Read `ranking:`; every key is optional, an unknown one is a problem (a typo would be silent)."""
+    section = r.get("ranking", dict, {})
+    defaults = RankingWeights()
+    known = {f.name: type(getattr(defaults, f.name)) for f in fields(RankingWeights)}
+    for key in section:
+        if key not in known:
+            problems.append(f"{source}: key 'ranking.{key}' is unknown; known: {', '.join(known)}")
+    values = {name: kind(r.get(name, kind, getattr(defaults, name), "ranking."))
+              for name, kind in known.items()}
+    weights = RankingWeights(**values)
+    problems.extend(f"{source}: key 'ranking.{name}' {why}" for name, why in weights.problems())
+    return weights
+
+
 def load_settings(path: Path | str | None = None, *, corpus_override: str | None = None,
                   env: dict[str, str] | None = None) -> Settings:
     """Read settings.yaml (and the files it names), apply environment overrides, validate.
@@ -268,6 +285,7 @@ def load_settings(path: Path | str | None = None, *, corpus_override: str | None
             and database_url != "sqlite:///:memory:":
         database_url = "sqlite:///" + str(path_of(database_url[len("sqlite:///"):]))
     schedules = _load_schedules(r.get("schedules", list, None, "digests."), str(source), problems)
+    ranking = _load_ranking(r, str(source), problems)
 
     if problems:
         raise ConfigError(problems)
@@ -292,4 +310,5 @@ def load_settings(path: Path | str | None = None, *, corpus_override: str | None
         watch_corpus=r.get("watch_corpus", bool, True, "digests."),
         scheduler=r.get("scheduler", bool, True, "digests."),
         schedules=schedules,
+        ranking=ranking,
     )

@@ -1,0 +1,196 @@
+"""The clause index: BM25 postings over words and character bigrams, built once, immutable.
+
+Words (jieba, search mode) give precision; character bigrams make a query with a
+wrong or OCR-damaged character still land on the right clause. Postings are flat
+numpy arrays (CSR by term), saved as `.npy` files with a JSON vocabulary and loaded
+memory-mapped, so a query is a few slices and several processes share one copy.
+How postings are combined into a ranking is `bot.search.ranking`'s business.
+"""
+from __future__ import annotations
+
+import os
+import tempfile
+from collections import Counter
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+import numpy as np
+
+from bot.model import Clause
+from bot.search.files import load_array, read_json, save_array, write_json
+from bot.segment import Segmenter, bigrams
+
+BIGRAM_PREFIX = "\x02"
+BLOCK = 4096  # clauses per build block (local ids fit in uint16)
+PARALLEL_FROM = 4 * BLOCK  # clauses; below this a process pool costs more than it saves
+_ARRAYS = ("offsets", "post_doc", "post_w", "idf")
+
+
+def clause_index_text(clause: Clause) -> str:
+    """What of a clause is searchable: its heading, section titles and text."""
+    section = clause.path[-1] if clause.path else ""
+    heading = clause.heading or ""
+    body = clause.text if not heading or clause.text.startswith(heading) else f"{heading}。{clause.text}"
+    return f"{section}\n{body}"
+
+
+# One segmenter per worker process of a build, set by the pool's initializer: the
+# dictionary is loaded once per worker, not once per block.
+_worker_segmenter: list[Segmenter] = []
+
+
+def _init_worker(segmenter: Segmenter) -> None:
+    segmenter.warm()
+    _worker_segmenter[:] = [segmenter]
+
+
+def count_terms(texts: Sequence[str], segmenter: Segmenter
+                ) -> tuple[list[str], np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Count the words and bigrams of a block of texts.
+
+    Returns:
+        (terms, term of each posting (index into terms), text of each posting, term frequency,
+        length of each text in terms).
+    """
+    local: dict[str, int] = {}
+    rows_term, rows_tf = [], []
+    lengths = np.zeros(len(texts), dtype=np.float32)
+    for i, text in enumerate(texts):
+        counts = Counter(segmenter.words(text))
+        counts.update(BIGRAM_PREFIX + g for g in bigrams(text))
+        rows_term.append(np.fromiter((local.setdefault(t, len(local)) for t in counts), np.int32, len(counts)))
+        rows_tf.append(np.fromiter(counts.values(), np.uint16, len(counts)))
+        lengths[i] = sum(counts.values())
+    docs = np.repeat(np.arange(len(texts), dtype=np.uint16), np.fromiter(map(len, rows_term), np.int64, len(texts)))
+    concat = (lambda rows, dtype: np.concatenate(rows) if rows else np.zeros(0, dtype))
+    return list(local), concat(rows_term, np.int32), docs, concat(rows_tf, np.uint16), lengths
+
+
+def _count_in_worker(texts: Sequence[str]):
+    return count_terms(texts, _worker_segmenter[0])
+
+
+class ClauseIndex:
+    """BM25 postings over clauses; clause i of the list indexed is document i of the index."""
+
+    def __init__(self, vocab: dict[str, int], offsets: np.ndarray, post_doc: np.ndarray, post_w: np.ndarray,
+                 idf: np.ndarray, size: int):
+        self.vocab = vocab
+        self.offsets = offsets  # postings of term t are [offsets[t], offsets[t + 1])
+        self.post_doc = post_doc  # clause of each posting, ascending within a term
+        self.post_w = post_w  # BM25 term weight of each posting (float16 is plenty to rank)
+        self.idf_all = idf
+        self.size = size
+
+    # -- build -----------------------------------------------------------------
+    @classmethod
+    def build(cls, texts: Sequence[str], segmenter: Segmenter, *, k1: float, b: float,
+              on_progress: Callable[[int, int], None] | None = None, workers: int | None = None) -> "ClauseIndex":
+        """Index `texts` (one per clause), in a process pool when there are many.
+
+        Blocks of texts are counted, sorted by term and spilled to a temporary folder,
+        then merged into one CSR array: memory holds the final arrays and one block.
+        """
+        size = len(texts)
+        vocab: dict[str, int] = {}
+        lengths = np.zeros(size, dtype=np.float32)
+        starts = list(range(0, size, BLOCK))
+        chunks = (texts[s:s + BLOCK] for s in starts)
+        workers = workers if workers is not None else (os.cpu_count() or 1)
+        pool = ProcessPoolExecutor(workers, initializer=_init_worker, initargs=(segmenter,)) \
+            if workers > 1 and size >= PARALLEL_FROM else None
+        with tempfile.TemporaryDirectory(prefix="policybot-index-") as spill:
+            try:
+                counted = pool.map(_count_in_worker, chunks) if pool else (count_terms(c, segmenter) for c in chunks)
+                df = np.zeros(0, dtype=np.int64)
+                blocks = []
+                for start, (terms, local_terms, docs, tfs, block_lengths) in zip(starts, counted):
+                    ids = np.fromiter((vocab.setdefault(t, len(vocab)) for t in terms), np.int32, len(terms))
+                    global_terms = ids[local_terms]
+                    order = np.argsort(global_terms, kind="stable")
+                    path = Path(spill) / f"block-{start}.npz"
+                    np.savez(path, terms=global_terms[order], docs=docs[order], tfs=tfs[order])
+                    lengths[start:start + len(block_lengths)] = block_lengths
+                    block_df = np.bincount(global_terms, minlength=len(vocab))
+                    df = np.concatenate([df, np.zeros(len(block_df) - len(df), np.int64)]) + block_df
+                    blocks.append((start, path))
+                    if on_progress:
+                        on_progress(min(start + BLOCK, size), size)
+            finally:
+                if pool:
+                    pool.shutdown()
+            offsets = np.concatenate([[0], np.cumsum(df)]).astype(np.int64)
+            post_doc = np.empty(int(offsets[-1]), dtype=np.int32)
+            post_w = np.empty(int(offsets[-1]), dtype=np.float16)
+            _merge_blocks(blocks, offsets, lengths, post_doc, post_w, k1, b)
+        idf = np.log(1 + (size - df + 0.5) / (df + 0.5)).astype(np.float32)
+        return cls(vocab, offsets, post_doc, post_w, idf, size)
+
+    # -- disk --------------------------------------------------------------------
+    def save(self, folder: Path) -> None:
+        """Write the postings as `.npy` files and the vocabulary as JSON (terms in id order)."""
+        for name, array in zip(_ARRAYS, (self.offsets, self.post_doc, self.post_w, self.idf_all)):
+            save_array(folder, f"index-{name}", array)
+        write_json(folder / "index-vocab.json", {"size": self.size, "terms": list(self.vocab)})
+
+    @classmethod
+    def load(cls, folder: Path, *, mmap: bool = True) -> "ClauseIndex":
+        """Open saved postings; with `mmap` their pages are read from the file as needed."""
+        meta = read_json(folder / "index-vocab.json")
+        arrays = [load_array(folder, f"index-{name}", mmap=mmap) for name in _ARRAYS]
+        return cls({t: i for i, t in enumerate(meta["terms"])}, *arrays, size=int(meta["size"]))
+
+    # -- terms -----------------------------------------------------------------
+    def term_id(self, token: str) -> int | None:
+        return self.vocab.get(token)
+
+    def bigram_ids(self, text: str) -> list[int]:
+        """Term ids of the distinct bigrams of `text` that the corpus has."""
+        return [t for g in dict.fromkeys(bigrams(text)) if (t := self.vocab.get(BIGRAM_PREFIX + g)) is not None]
+
+    def words(self) -> list[str]:
+        """Every word term (not the bigrams)."""
+        return [t for t in self.vocab if not t.startswith(BIGRAM_PREFIX)]
+
+    def idf(self, term: int) -> float:
+        return float(self.idf_all[term])
+
+    @property
+    def max_idf(self) -> float:
+        """The idf of a term no clause has: as specific as a term can be."""
+        return float(np.log(1 + (self.size + 0.5) / 0.5))
+
+    # -- postings ----------------------------------------------------------------
+    def postings(self, term: int) -> tuple[np.ndarray, np.ndarray]:
+        """Return (clauses, BM25 term weights) of one term."""
+        lo, hi = self.offsets[term], self.offsets[term + 1]
+        return self.post_doc[lo:hi], self.post_w[lo:hi]
+
+    def contains(self, term: int, docs: np.ndarray) -> np.ndarray:
+        """Which of `docs` (any order) the term occurs in: postings are sorted by clause."""
+        postings = self.post_doc[self.offsets[term]:self.offsets[term + 1]]
+        if not len(postings):
+            return np.zeros(len(docs), dtype=bool)
+        at = np.searchsorted(postings, docs)
+        return postings[np.minimum(at, len(postings) - 1)] == docs
+
+
+def _merge_blocks(blocks: list[tuple[int, Path]], offsets: np.ndarray, lengths: np.ndarray,
+                  post_doc: np.ndarray, post_w: np.ndarray, k1: float, b: float) -> None:
+    """Place each block's postings after the earlier blocks' ones of the same term."""
+    avg = max(float(lengths.mean()), 1e-9) if len(lengths) else 1.0
+    cursor = offsets[:-1].copy()
+    for start, path in blocks:
+        with np.load(path) as block:
+            terms, local_docs, tf = block["terms"], block["docs"], block["tfs"].astype(np.float32)
+        block_df = np.bincount(terms, minlength=len(cursor))
+        first = np.concatenate([[0], np.cumsum(block_df)[:-1]])
+        dest = cursor[terms]
+        dest += np.arange(len(terms))
+        dest -= first[terms]
+        docs = local_docs.astype(np.int32)
+        docs += start
+        post_doc[dest] = docs  # clauses stay in ascending order within each term
+        post_w[dest] = tf * (k1 + 1) / (tf + k1 * (1 - b + b * lengths[docs] / avg))
+        cursor += block_df
