@@ -70,10 +70,12 @@ class Segmenter:
         """Words of `text` in search mode (long words also yield their parts), lowercased."""
         if self._cut is None:
             self.warm()
-        out = []
+        out: list[str] = []
+        cut = self._cut
         for chunk in _WORD_RE.findall(text):
-            if _CJK_RUN.fullmatch(chunk):
-                out.extend(w for w in self._cut(chunk) if w.strip())
+            # A chunk is a Chinese run (no spaces in it, so no blank words) or one Latin/number token.
+            if "\u3400" <= chunk[0] <= "\u9fff":
+                out.extend(cut(chunk))
             else:
                 out.append(chunk.lower())
         return out

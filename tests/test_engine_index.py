@@ -9,6 +9,7 @@ import logging
 import shutil
 import subprocess
 import sys
+from collections import Counter
 
 import numpy as np
 import pytest
@@ -16,9 +17,12 @@ import pytest
 from bot.cli import main
 from bot.engine import PolicyEngine
 from bot.errors import ConfigError
+from bot.search.index import BIGRAM_PREFIX, bigram_of_code, clause_index_text, count_terms
+from bot.search.ranking import top
 from bot.search.snapshot import Snapshot
+from bot.segment import bigrams
 from bot.settings import load_settings
-from tests.conftest import ROOT, SEEDS
+from tests.conftest import ROOT
 
 DECISION = "zigong-2021-innovation-decision"
 PLAN = "guangyuan-2022-collaborative-innovation-action-plan"
@@ -106,6 +110,28 @@ def test_pinyin_and_the_dictionary_are_ready_before_the_first_query(here):
     )
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"  # the pinyin names were worked out when the index was built
+
+
+def test_terms_are_counted_as_words_and_bigrams_of_each_clause(engine, documents):
+    texts = [clause_index_text(c) for d in documents.values() for c in d.clauses]
+    texts.append("5G基站 and R&D 投入;碳\n单字")  # Latin words, a lone character, a line break
+    words, codes, terms, docs, tfs, lengths = count_terms(texts, engine.segmenter)
+    names = words + [BIGRAM_PREFIX + bigram_of_code(int(c)) for c in codes]
+    for i, text in enumerate(texts):
+        expected = Counter(engine.segmenter.words(text))
+        expected.update(BIGRAM_PREFIX + g for g in bigrams(text))
+        assert {names[t]: int(f) for t, f in zip(terms[docs == i], tfs[docs == i])} == expected
+        assert lengths[i] == sum(expected.values())
+
+
+def test_top_is_a_stable_sort_of_the_positive_scores_cut_to_k():
+    rng = np.random.default_rng(7)
+    for _ in range(200):
+        n, k = int(rng.integers(1, 20000)), int(rng.integers(1, 3000))
+        # Few distinct values and many zeros, as in a corpus of near-copies.
+        scores = np.round(rng.random(n) * rng.integers(1, 50), int(rng.integers(0, 3))) * (rng.random(n) < 0.7)
+        positive = np.flatnonzero(scores > 0)
+        assert np.array_equal(top(scores, k), positive[np.argsort(-scores[positive], kind="stable")][:k])
 
 
 # ---------------------------------------------------------------- a corpus that only moves forward

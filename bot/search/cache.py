@@ -154,9 +154,13 @@ def build_version(parts: list[bytes]) -> str:
     return digest.hexdigest()[:12]
 
 
+# The modules whose code decides what a generation holds (ranking and presentation do not).
+BUILD_MODULES = ("segment.py", "model.py", "query.py", "search/cache.py", "search/files.py", "search/index.py",
+                 "search/snapshot.py", "search/store.py", "search/tables.py")
+
+
 def code_of(package: Path) -> list[bytes]:
     """The source of the modules that parse and index: a new version builds a new generation."""
-    modules = sorted(package.glob("corpus/*.py")) + sorted(package.glob("search/*.py"))
-    modules += [package / name for name in ("segment.py", "model.py", "query.py")]
+    modules = sorted(package.glob("corpus/*.py")) + [package / name for name in BUILD_MODULES]
     return [p.read_bytes() for p in modules if p.is_file()]
 

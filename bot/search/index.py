@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections import Counter
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
@@ -23,8 +22,10 @@ from bot.segment import Segmenter, bigrams
 
 BIGRAM_PREFIX = "\x02"
 BLOCK = 4096  # clauses per build block (local ids fit in uint16)
-PARALLEL_FROM = 4 * BLOCK  # clauses; below this a process pool costs more than it saves
-_ARRAYS = ("offsets", "post_doc", "post_w", "idf")
+CODE_BITS = 21  # a code point fits in 21 bits, so a bigram fits in one int64
+CODE_MASK = (1 << CODE_BITS) - 1
+PARALLEL_FROM = 2 * BLOCK  # clauses; below this a process pool costs more than it saves
+_ARRAYS = ("offsets", "post_doc", "impact", "idf")
 
 
 def clause_index_text(clause: Clause) -> str:
@@ -46,25 +47,53 @@ def _init_worker(segmenter: Segmenter) -> None:
 
 
 def count_terms(texts: Sequence[str], segmenter: Segmenter
-                ) -> tuple[list[str], np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Count the words and bigrams of a block of texts.
+                ) -> tuple[list[str], np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Count the words and character bigrams of a block of texts (at most BLOCK of them).
+
+    Words come from the segmenter; bigrams are counted as numbers (two code points in one
+    int64) with array operations, since they are most of the postings.
 
     Returns:
-        (terms, term of each posting (index into terms), text of each posting, term frequency,
-        length of each text in terms).
+        (words, bigram codes, term of each posting (words first, then bigram codes),
+        text of each posting, term frequency, length of each text in terms).
     """
-    local: dict[str, int] = {}
-    rows_term, rows_tf = [], []
-    lengths = np.zeros(len(texts), dtype=np.float32)
+    words: dict[str, int] = {}
+    word_ids: list[int] = []
+    word_counts = np.zeros(len(texts), dtype=np.int64)
     for i, text in enumerate(texts):
-        counts = Counter(segmenter.words(text))
-        counts.update(BIGRAM_PREFIX + g for g in bigrams(text))
-        rows_term.append(np.fromiter((local.setdefault(t, len(local)) for t in counts), np.int32, len(counts)))
-        rows_tf.append(np.fromiter(counts.values(), np.uint16, len(counts)))
-        lengths[i] = sum(counts.values())
-    docs = np.repeat(np.arange(len(texts), dtype=np.uint16), np.fromiter(map(len, rows_term), np.int64, len(texts)))
-    concat = (lambda rows, dtype: np.concatenate(rows) if rows else np.zeros(0, dtype))
-    return list(local), concat(rows_term, np.int32), docs, concat(rows_tf, np.uint16), lengths
+        found = segmenter.words(text)
+        word_ids.extend([words.setdefault(w, len(words)) for w in found])
+        word_counts[i] = len(found)
+    word_docs = np.repeat(np.arange(len(texts), dtype=np.int64), word_counts)
+    codes, code_docs = _bigram_codes(texts)
+    distinct_codes, code_ids = np.unique(codes, return_inverse=True)
+    terms = np.concatenate([np.array(word_ids, dtype=np.int64), code_ids.reshape(-1) + len(words)])
+    docs = np.concatenate([word_docs, code_docs])
+    # One key per (term, text); counting equal keys gives the term frequencies, sorted by term.
+    keys, tfs = np.unique(terms * BLOCK + docs, return_counts=True)
+    lengths = (word_counts + np.bincount(code_docs, minlength=len(texts))).astype(np.float32)
+    return (list(words), distinct_codes, (keys // BLOCK).astype(np.int32), (keys % BLOCK).astype(np.uint16),
+            np.minimum(tfs, np.iinfo(np.uint16).max).astype(np.uint16), lengths)
+
+
+def _bigram_codes(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Return (code, text) of every bigram of the Chinese runs of `texts` (a lone character
+    is its own code), as `bot.segment.bigrams` finds them."""
+    joined = "\n".join(texts)  # a separator that is not Chinese: no bigram spans two texts
+    points = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32).astype(np.int64)
+    text_of = np.repeat(np.arange(len(texts), dtype=np.int64), [len(t) + 1 for t in texts])[:len(points)]
+    cjk = (points >= 0x3400) & (points <= 0x9FFF)
+    before = np.concatenate([[False], cjk[:-1]])
+    after = np.concatenate([cjk[1:], [False]])
+    pairs = np.flatnonzero(cjk & after)
+    alone = np.flatnonzero(cjk & ~before & ~after)
+    codes = np.concatenate([(points[pairs] << CODE_BITS) | points[pairs + 1], points[alone]])
+    return codes, np.concatenate([text_of[pairs], text_of[alone]])
+
+
+def bigram_of_code(code: int) -> str:
+    """The bigram (or lone character) a code of `_bigram_codes` stands for."""
+    return chr(code >> CODE_BITS) + chr(code & CODE_MASK) if code >> CODE_BITS else chr(code)
 
 
 def _count_in_worker(texts: Sequence[str]):
@@ -74,12 +103,13 @@ def _count_in_worker(texts: Sequence[str]):
 class ClauseIndex:
     """BM25 postings over clauses; clause i of the list indexed is document i of the index."""
 
-    def __init__(self, vocab: dict[str, int], offsets: np.ndarray, post_doc: np.ndarray, post_w: np.ndarray,
+    def __init__(self, vocab: dict[str, int], offsets: np.ndarray, post_doc: np.ndarray, impact: np.ndarray,
                  idf: np.ndarray, size: int):
         self.vocab = vocab
         self.offsets = offsets  # postings of term t are [offsets[t], offsets[t + 1])
         self.post_doc = post_doc  # clause of each posting, ascending within a term
-        self.post_w = post_w  # BM25 term weight of each posting (float16 is plenty to rank)
+        # BM25 score each posting adds (term weight × idf): a query only sums them (float16 is plenty to rank)
+        self.impact = impact
         self.idf_all = idf
         self.size = size
 
@@ -105,7 +135,8 @@ class ClauseIndex:
                 counted = pool.map(_count_in_worker, chunks) if pool else (count_terms(c, segmenter) for c in chunks)
                 df = np.zeros(0, dtype=np.int64)
                 blocks = []
-                for start, (terms, local_terms, docs, tfs, block_lengths) in zip(starts, counted):
+                for start, (words, codes, local_terms, docs, tfs, block_lengths) in zip(starts, counted):
+                    terms = words + [BIGRAM_PREFIX + bigram_of_code(int(c)) for c in codes]
                     ids = np.fromiter((vocab.setdefault(t, len(vocab)) for t in terms), np.int32, len(terms))
                     global_terms = ids[local_terms]
                     order = np.argsort(global_terms, kind="stable")
@@ -122,15 +153,15 @@ class ClauseIndex:
                     pool.shutdown()
             offsets = np.concatenate([[0], np.cumsum(df)]).astype(np.int64)
             post_doc = np.empty(int(offsets[-1]), dtype=np.int32)
-            post_w = np.empty(int(offsets[-1]), dtype=np.float16)
-            _merge_blocks(blocks, offsets, lengths, post_doc, post_w, k1, b)
-        idf = np.log(1 + (size - df + 0.5) / (df + 0.5)).astype(np.float32)
-        return cls(vocab, offsets, post_doc, post_w, idf, size)
+            impact = np.empty(int(offsets[-1]), dtype=np.float16)
+            idf = np.log(1 + (size - df + 0.5) / (df + 0.5)).astype(np.float32)
+            _merge_blocks(blocks, offsets, lengths, idf, post_doc, impact, k1, b)
+        return cls(vocab, offsets, post_doc, impact, idf, size)
 
     # -- disk --------------------------------------------------------------------
     def save(self, folder: Path) -> None:
         """Write the postings as `.npy` files and the vocabulary as JSON (terms in id order)."""
-        for name, array in zip(_ARRAYS, (self.offsets, self.post_doc, self.post_w, self.idf_all)):
+        for name, array in zip(_ARRAYS, (self.offsets, self.post_doc, self.impact, self.idf_all)):
             save_array(folder, f"index-{name}", array)
         write_json(folder / "index-vocab.json", {"size": self.size, "terms": list(self.vocab)})
 
@@ -162,10 +193,13 @@ class ClauseIndex:
         return float(np.log(1 + (self.size + 0.5) / 0.5))
 
     # -- postings ----------------------------------------------------------------
-    def postings(self, term: int) -> tuple[np.ndarray, np.ndarray]:
-        """Return (clauses, BM25 term weights) of one term."""
-        lo, hi = self.offsets[term], self.offsets[term + 1]
-        return self.post_doc[lo:hi], self.post_w[lo:hi]
+    def postings(self, terms: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
+        """Return (clauses, BM25 impacts) of the postings of `terms`, one after the other."""
+        spans = [(self.offsets[t], self.offsets[t + 1]) for t in terms]
+        if len(spans) == 1:
+            return self.post_doc[spans[0][0]:spans[0][1]], self.impact[spans[0][0]:spans[0][1]]
+        return (np.concatenate([self.post_doc[lo:hi] for lo, hi in spans]),
+                np.concatenate([self.impact[lo:hi] for lo, hi in spans]))
 
     def contains(self, term: int, docs: np.ndarray) -> np.ndarray:
         """Which of `docs` (any order) the term occurs in: postings are sorted by clause."""
@@ -176,8 +210,8 @@ class ClauseIndex:
         return postings[np.minimum(at, len(postings) - 1)] == docs
 
 
-def _merge_blocks(blocks: list[tuple[int, Path]], offsets: np.ndarray, lengths: np.ndarray,
-                  post_doc: np.ndarray, post_w: np.ndarray, k1: float, b: float) -> None:
+def _merge_blocks(blocks: list[tuple[int, Path]], offsets: np.ndarray, lengths: np.ndarray, idf: np.ndarray,
+                  post_doc: np.ndarray, impact: np.ndarray, k1: float, b: float) -> None:
     """Place each block's postings after the earlier blocks' ones of the same term."""
     avg = max(float(lengths.mean()), 1e-9) if len(lengths) else 1.0
     cursor = offsets[:-1].copy()
@@ -192,5 +226,5 @@ def _merge_blocks(blocks: list[tuple[int, Path]], offsets: np.ndarray, lengths: 
         docs = local_docs.astype(np.int32)
         docs += start
         post_doc[dest] = docs  # clauses stay in ascending order within each term
-        post_w[dest] = tf * (k1 + 1) / (tf + k1 * (1 - b + b * lengths[docs] / avg))
+        impact[dest] = idf[terms] * tf * (k1 + 1) / (tf + k1 * (1 - b + b * lengths[docs] / avg))
         cursor += block_df
