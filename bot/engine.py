@@ -19,12 +19,12 @@ from pathlib import Path
 
 import numpy as np
 
-from bot.corpus.reader import CorpusLoad, load_corpus
 from bot.errors import ConfigError, DocumentError
-from bot.model import QUERY_INTENTS, Answer, Clause, Document, Filters, Hit, Intent, ParsedDocument, Query, Target
+from bot.model import QUERY_INTENTS, Answer, Clause, Document, Filters, Hit, Intent, Query, Target
 from bot.query import parse_query
 from bot.search import presentation
-from bot.search.cache import CorpusScan, IndexCache, build_version, code_of, scan_corpus
+from bot.search.builder import CHILD_BUILD_FROM, build_generation, build_in_child, cache_for, segmenter_for
+from bot.search.cache import CorpusScan, scan_corpus
 from bot.search.fuzzy import closest
 from bot.search.ranking import Candidate, Ranker
 from bot.search.snapshot import Snapshot
@@ -36,7 +36,6 @@ log = logging.getLogger(__name__)
 SUGGESTIONS = 5  # topics offered when nothing passes the relevance bar
 SUGGESTION_POOL = 20  # best-scoring clauses whose headings are offered first
 SUGGESTION_CHARS = 40  # a heading longer than this is not a topic to offer
-SIDECAR_SUFFIXES = (".yaml", ".yml")
 # What `warm` asks, one query of each kind, so no first user loads a table or a codec.
 WARM_QUERIES = ("search 科技创新", "target 研发 2025", "lead 知识产权", "unit 科技局", "docs", "知識產權 chengdu")
 
@@ -61,11 +60,9 @@ class PolicyEngine:
     def __init__(self, settings: Settings, segmenter: Segmenter | None = None):
         self.settings = settings
         self.vocabulary = settings.vocabulary
-        extra = tuple(w for group in self.vocabulary.synonyms for w in group if not w.isascii())
-        self.segmenter = segmenter or Segmenter(settings.user_dictionary, backend=settings.segmenter,
-                                                extra_words=extra)
+        self.segmenter = segmenter or segmenter_for(settings)
         self.understanding = QueryUnderstanding(self.vocabulary, self.segmenter, settings.ranking)
-        self._cache = IndexCache(settings.cache_dir, settings.corpus_dir, self._build_version())
+        self._cache = cache_for(settings, self.segmenter)
         self._snapshot: Snapshot | None = None
         self._lock = threading.Lock()
 
@@ -75,13 +72,6 @@ class PolicyEngine:
         engine = cls(settings)
         engine.load(progress=progress)
         return engine
-
-    def _build_version(self) -> str:
-        settings = self.settings
-        dictionary = settings.user_dictionary.read_bytes() if settings.user_dictionary.is_file() else b""
-        weights = settings.ranking
-        return build_version([self.segmenter.backend.encode(), dictionary, repr(self.vocabulary.synonyms).encode(),
-                              repr((weights.bm25_k1, weights.bm25_b)).encode(), *code_of(Path(__file__).parent)])
 
     # -- corpus ----------------------------------------------------------------
     def load(self, progress: Callable[[int, int], None] | None = None, *, refresh: bool = True) -> Snapshot:
@@ -157,21 +147,10 @@ class PolicyEngine:
             return None
 
     def _build(self, scan: CorpusScan, previous: Snapshot | None, progress) -> Snapshot:
-        self.segmenter.warm()
-        folder = self.settings.corpus_dir
-        load = load_corpus(folder) if scan.documents else CorpusLoad((), ())
-        documents, kept = keep_last_good(load, previous)
-        building = self._cache.start()
-        weights = self.settings.ranking
-        try:
-            Snapshot.build(building, documents, load.errors, self.segmenter, k1=weights.bm25_k1, b=weights.bm25_b,
-                           kept=kept, on_progress=progress)
-            generation = self._cache.publish(building, scan)
-        except BaseException:
-            import shutil
-
-            shutil.rmtree(building, ignore_errors=True)
-            raise
+        if scan.documents >= CHILD_BUILD_FROM:
+            generation = build_in_child(self.settings, scan, previous.folder if previous else None, progress)
+        else:
+            generation = build_generation(self.settings, self._cache, self.segmenter, scan, previous, progress)
         return Snapshot.open(generation)
 
     def _swap(self, snapshot: Snapshot) -> None:
@@ -334,43 +313,3 @@ class PolicyEngine:
         return suggestions[:SUGGESTIONS] or closest(query.topic, snap.topics, limit=SUGGESTIONS,
                                                     cutoff=weights.suggest_topic_cutoff)
 
-
-def keep_last_good(load: CorpusLoad, previous: Snapshot | None) -> tuple[tuple[ParsedDocument, ...], tuple[str, ...]]:
-    """Return the documents to index: those loaded, plus the last good version of each that failed.
-
-    A file that fails to read or parse (or whose sidecar does) keeps the version the
-    previous index had, so a broken copy or a half-written file never drops a document.
-
-    Returns:
-        (documents in file order, sources of the errors whose last good version is kept).
-    """
-    documents = list(load.documents)
-    kept: list[str] = []
-    loaded = {d.id for d in documents}
-    for error in load.errors:
-        old = None
-        if previous is not None:
-            try:
-                old = previous.parsed_document(_document_source(error.source, previous))
-            except Exception as exc:  # a generation of an older format: nothing to keep
-                log.warning("cannot read the last good version of %s: %s", error.source, exc)
-        if old is not None and old.id not in loaded:
-            documents.append(old)
-            loaded.add(old.id)
-            kept.append(error.source)
-            log.warning("skipped %s: %s; serving its last good version (%d clauses)",
-                        error.source, error.reason, len(old.clauses))
-        else:
-            log.warning("skipped %s: %s", error.source, error.reason)
-    if kept:
-        documents.sort(key=lambda d: d.source)
-    return tuple(documents), tuple(kept)
-
-
-def _document_source(source: str, previous: Snapshot) -> str:
-    """The document a failing file belongs to: itself, or the document beside a broken sidecar."""
-    path = Path(source)
-    if path.suffix.lower() not in SIDECAR_SUFFIXES:
-        return source
-    stem = path.with_suffix("").as_posix()
-    return next((d.source for d in previous.documents if Path(d.source).with_suffix("").as_posix() == stem), source)

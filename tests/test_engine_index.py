@@ -206,6 +206,26 @@ def test_policybot_reload_reports_and_force_empties(here, tmp_path):
     assert "indexed 0 documents" in out.getvalue()
 
 
+def test_a_large_corpus_is_built_in_a_child_process(here, monkeypatch, caplog):
+    import bot.engine
+    import bot.search.builder
+
+    monkeypatch.setattr(bot.engine, "CHILD_BUILD_FROM", 1)
+    monkeypatch.setattr(bot.engine, "build_generation", lambda *a, **k: pytest.fail("built in the serving process"))
+    progress = []
+    engine = PolicyEngine.from_settings(here, progress=lambda done, total: progress.append((done, total)))
+    assert len(engine.documents) == 5 and progress[-1] == (135, 135)
+    assert engine.ask("search 人才飞地").hits[0].document.id == DECISION
+    (here.corpus_dir / f"{PLAN}.txt").write_bytes(b"")
+    with caplog.at_level(logging.WARNING):
+        report = engine.reload()
+    assert report.kept == (f"{PLAN}.txt",)  # the child read the last good version from the current generation
+    assert f"skipped {PLAN}.txt: empty file; serving its last good version" in caplog.text  # its log, relayed
+    monkeypatch.setattr(bot.search.builder, "load_corpus", None)  # only the child builds; this would break it
+    (here.corpus_dir / "new.txt").write_text("关于某事的通知\n一、要求\n做好人才飞地工作。\n", encoding="utf-8")
+    assert engine.reload().added == ("new",)
+
+
 # ---------------------------------------------------------------- ranking weights from settings
 
 def test_ranking_weights_are_read_and_checked(tmp_path, settings):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections import defaultdict
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
@@ -57,12 +58,14 @@ def count_terms(texts: Sequence[str], segmenter: Segmenter
         (words, bigram codes, term of each posting (words first, then bigram codes),
         text of each posting, term frequency, length of each text in terms).
     """
-    words: dict[str, int] = {}
+    # A dict that gives each new word the next id, looked up by `map` without a Python loop.
+    words: defaultdict[str, int] = defaultdict()
+    words.default_factory = words.__len__
     word_ids: list[int] = []
     word_counts = np.zeros(len(texts), dtype=np.int64)
     for i, text in enumerate(texts):
         found = segmenter.words(text)
-        word_ids.extend([words.setdefault(w, len(words)) for w in found])
+        word_ids.extend(map(words.__getitem__, found))
         word_counts[i] = len(found)
     word_docs = np.repeat(np.arange(len(texts), dtype=np.int64), word_counts)
     codes, code_docs = _bigram_codes(texts)
