@@ -67,8 +67,12 @@ def percentile(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
 
 
-def peak_rss_mb() -> int:
-    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+def peak_rss_mb(children: bool = False) -> int:
+    """Peak resident memory of this process (or of the largest child it waited for), in MB."""
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    if children:
+        peak = max(peak, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+    return round(peak / 1024)
 
 
 def _settings(work: Path, segmenter: str):
@@ -86,8 +90,11 @@ def phase_build(work: Path, segmenter: str) -> dict:
     started = time.perf_counter()
     engine = PolicyEngine.from_settings(_settings(work, segmenter))
     build = time.perf_counter() - started
+    # CPU of this process and every process it started (the build child and its pools).
+    cpu = sum(getattr(resource.getrusage(who), field) for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)
+              for field in ("ru_utime", "ru_stime"))
     return {"documents": len(engine.documents), "clauses": sum(d.clause_count for d in engine.documents),
-            "build_s": round(build, 2), "build_rss_mb": peak_rss_mb()}
+            "build_s": round(build, 2), "build_cpu_s": round(cpu, 1), "build_rss_mb": peak_rss_mb(children=True)}
 
 
 def phase_query(work: Path, segmenter: str, rounds: int) -> dict:
@@ -149,19 +156,33 @@ def run_phase(args: list[str]) -> tuple[dict, float]:
     return json.loads(out.stdout.strip().splitlines()[-1]), started
 
 
-def measure(scale: int, segmenter: str, rounds: int, commands: int) -> dict:
+def measure(scale: int, segmenter: str, rounds: int, commands: int, repeat: int) -> dict:
+    """Run the three phases `repeat` times on one corpus; return the median of each figure,
+    and every run's figures under "runs"."""
     with tempfile.TemporaryDirectory(prefix="policybot-bench-") as tmp:
         work = Path(tmp)
         (work / "corpus").mkdir()
         make_corpus(work / "corpus", scale)
         common = ["--work", str(work), "--segmenter", segmenter]
-        result = {"scale": scale}
-        result.update(run_phase(["--phase", "build", *common])[0])
-        query, started = run_phase(["--phase", "query", "--rounds", str(rounds), *common])
-        query["warm_start_s"] = round(query.pop("first_answer_at") - started, 2)
-        result.update(query)
-        result.update(run_phase(["--phase", "slack", "--commands", str(commands), *common])[0])
-        return result
+        runs = []
+        for _ in range(repeat):
+            shutil.rmtree(work / "cache", ignore_errors=True)  # every build is a cold one
+            result = {"scale": scale}
+            result.update(run_phase(["--phase", "build", *common])[0])
+            query, started = run_phase(["--phase", "query", "--rounds", str(rounds), *common])
+            query["warm_start_s"] = round(query.pop("first_answer_at") - started, 2)
+            result.update(query)
+            result.update(run_phase(["--phase", "slack", "--commands", str(commands), *common])[0])
+            runs.append(result)
+    def median_of(key: str, value: object) -> object:
+        if isinstance(value, dict):
+            return {k: statistics.median(r[key][k] for r in runs) for k in value}
+        middle = statistics.median(r[key] for r in runs)
+        return int(middle) if all(isinstance(r[key], int) for r in runs) and middle == int(middle) \
+            else round(middle, 3)
+
+    medians = {key: median_of(key, value) for key, value in runs[0].items()}
+    return {**medians, "runs": runs}
 
 
 def main() -> int:
@@ -170,6 +191,7 @@ def main() -> int:
     parser.add_argument("--segmenter", default="rjieba", choices=("jieba", "rjieba"))
     parser.add_argument("--rounds", type=int, default=10, help="passes over the query mix")
     parser.add_argument("--commands", type=int, default=100, help="concurrent slash commands")
+    parser.add_argument("--repeat", type=int, default=1, help="runs per scale; the table shows their medians")
     parser.add_argument("--json", action="store_true", help="print each scale's figures as JSON too")
     parser.add_argument("--phase", choices=("build", "query", "slack"), help=argparse.SUPPRESS)
     parser.add_argument("--work", type=Path, help=argparse.SUPPRESS)
@@ -181,13 +203,16 @@ def main() -> int:
                   "slack": lambda: phase_slack(args.work, args.segmenter, args.commands)}
         print(json.dumps(phases[args.phase](), ensure_ascii=False))
         return 0
-    print(f"query mix: {sum(map(len, MIX.values())) + len(PAGES)} queries × {args.rounds} rounds "
+    print(f"medians of {args.repeat} run(s); query mix: {sum(map(len, MIX.values())) + len(PAGES)} queries × "
+          f"{args.rounds} rounds "
           f"({', '.join(f'{k} {len(v)}' for k, v in MIX.items())}, later pages {len(PAGES)})")
-    print(f"{'scale':>6} {'docs':>6} {'clauses':>8} {'build s':>8} {'warm s':>7} {'query MB':>9} "
+    print(f"{'scale':>6} {'docs':>6} {'clauses':>8} {'build s':>8} {'CPU s':>6} {'warm s':>7} {'build MB':>9} "
+          f"{'query MB':>9} "
           f"{'p50 ms':>7} {'p99 ms':>7} {'max ms':>7} | {'ack p50':>7} {'p99':>6} {'max':>6} {'200s':>5}")
     for scale in (int(s) for s in args.scales.split(",")):
-        r = measure(scale, args.segmenter, args.rounds, args.commands)
-        print(f"{scale:>6} {r['documents']:>6} {r['clauses']:>8} {r['build_s']:>8} {r['warm_start_s']:>7} "
+        r = measure(scale, args.segmenter, args.rounds, args.commands, args.repeat)
+        print(f"{scale:>6} {r['documents']:>6} {r['clauses']:>8} {r['build_s']:>8} {r['build_cpu_s']:>6} "
+              f"{r['warm_start_s']:>7} {r['build_rss_mb']:>9} "
               f"{r['query_rss_mb']:>9} {r['p50_ms']:>7} {r['p99_ms']:>7} {r['max_ms']:>7} | "
               f"{r['ack_p50_ms']:>7} {r['ack_p99_ms']:>6} {r['ack_max_ms']:>6} {r['acked_200']:>5}", flush=True)
         if args.json:

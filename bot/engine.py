@@ -155,7 +155,9 @@ class PolicyEngine:
 
     def _swap(self, snapshot: Snapshot) -> None:
         self._snapshot = snapshot
-        # What is loaded lives as long as the process: keep full collections from walking it.
+        # What is loaded lives until the next reload: keep full collections from walking it.
+        # Unfreezing first lets this collection free what the previous snapshot left in cycles.
+        gc.unfreeze()
         gc.collect()
         gc.freeze()
 
