@@ -138,6 +138,8 @@ class IndexCache:
                              key=lambda p: p.stat().st_mtime, reverse=True)
         for old in generations[1:]:
             shutil.rmtree(old, ignore_errors=True)
+        for pickle in self.root.parent.glob("snapshot-*.pickle"):  # the cache of earlier versions
+            pickle.unlink(missing_ok=True)
         for building in self.root.glob(".building-*"):
             try:
                 if time.time() - building.stat().st_mtime > STALE_BUILD_SECONDS:

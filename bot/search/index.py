@@ -119,14 +119,20 @@ class ClauseIndex:
     # -- build -----------------------------------------------------------------
     @classmethod
     def build(cls, texts: Sequence[str], segmenter: Segmenter, *, k1: float, b: float,
-              on_progress: Callable[[int, int], None] | None = None, workers: int | None = None) -> "ClauseIndex":
+              on_progress: Callable[[int, int], None] | None = None, workers: int | None = None,
+              meanwhile: Callable[[], None] | None = None) -> "ClauseIndex":
         """Index `texts` (one per clause), in a process pool when there are many.
 
         Blocks of texts are counted, sorted by term and spilled to a temporary folder,
-        then merged into one CSR array: memory holds the final arrays and one block.
+        then merged into one CSR array: memory holds the final arrays, one block, and
+        the blocks the pool counted while `meanwhile` ran.
+
+        Args:
+            meanwhile: work of the caller's to do while the pool counts (it would wait otherwise).
         """
         size = len(texts)
-        vocab: dict[str, int] = {}
+        vocab: defaultdict[str, int] = defaultdict()  # a new term gets the next id
+        vocab.default_factory = vocab.__len__
         lengths = np.zeros(size, dtype=np.float32)
         starts = list(range(0, size, BLOCK))
         chunks = (texts[s:s + BLOCK] for s in starts)
@@ -136,15 +142,18 @@ class ClauseIndex:
         with tempfile.TemporaryDirectory(prefix="policybot-index-") as spill:
             try:
                 counted = pool.map(_count_in_worker, chunks) if pool else (count_terms(c, segmenter) for c in chunks)
+                if meanwhile:
+                    meanwhile()
                 df = np.zeros(0, dtype=np.int64)
                 blocks = []
                 for start, (words, codes, local_terms, docs, tfs, block_lengths) in zip(starts, counted):
                     terms = words + [BIGRAM_PREFIX + bigram_of_code(int(c)) for c in codes]
-                    ids = np.fromiter((vocab.setdefault(t, len(vocab)) for t in terms), np.int32, len(terms))
+                    ids = np.fromiter(map(vocab.__getitem__, terms), np.int32, len(terms))
                     global_terms = ids[local_terms]
                     order = np.argsort(global_terms, kind="stable")
-                    path = Path(spill) / f"block-{start}.npz"
-                    np.savez(path, terms=global_terms[order], docs=docs[order], tfs=tfs[order])
+                    path = Path(spill) / f"block-{start}"
+                    for name, array in (("terms", global_terms[order]), ("docs", docs[order]), ("tfs", tfs[order])):
+                        np.save(path.with_suffix(f".{name}.npy"), array, allow_pickle=False)
                     lengths[start:start + len(block_lengths)] = block_lengths
                     block_df = np.bincount(global_terms, minlength=len(vocab))
                     df = np.concatenate([df, np.zeros(len(block_df) - len(df), np.int64)]) + block_df
@@ -159,7 +168,7 @@ class ClauseIndex:
             impact = np.empty(int(offsets[-1]), dtype=np.float16)
             idf = np.log(1 + (size - df + 0.5) / (df + 0.5)).astype(np.float32)
             _merge_blocks(blocks, offsets, lengths, idf, post_doc, impact, k1, b)
-        return cls(vocab, offsets, post_doc, impact, idf, size)
+        return cls(dict(vocab), offsets, post_doc, impact, idf, size)
 
     # -- disk --------------------------------------------------------------------
     def save(self, folder: Path) -> None:
@@ -219,8 +228,8 @@ def _merge_blocks(blocks: list[tuple[int, Path]], offsets: np.ndarray, lengths: 
     avg = max(float(lengths.mean()), 1e-9) if len(lengths) else 1.0
     cursor = offsets[:-1].copy()
     for start, path in blocks:
-        with np.load(path) as block:
-            terms, local_docs, tf = block["terms"], block["docs"], block["tfs"].astype(np.float32)
+        terms, local_docs, tf = (np.load(path.with_suffix(f".{name}.npy")) for name in ("terms", "docs", "tfs"))
+        tf = tf.astype(np.float32)
         block_df = np.bincount(terms, minlength=len(cursor))
         first = np.concatenate([[0], np.cumsum(block_df)[:-1]])
         dest = cursor[terms]

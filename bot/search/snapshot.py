@@ -110,32 +110,37 @@ class Snapshot:
               on_progress: Callable[[int, int], None] | None = None) -> None:
         """Index `documents` and write the whole generation into `folder` (which must exist)."""
         clauses = [c for d in documents for c in d.clauses]
+
+        def write_the_rest() -> None:
+            """Everything but the postings: written while the build's pool counts terms."""
+            ClauseStore.save(folder, [d.summary() for d in documents], clauses, errors, kept)
+            UnitTable.build(clauses).save(folder)
+            TargetTable.build(clauses).save(folder)
+            doc_start = np.zeros(len(documents) + 1, dtype=np.int64)
+            doc_start[1:] = np.cumsum([len(d.clauses) for d in documents])
+            save_array(folder, "doc-start", doc_start)
+            flags = {
+                "has_targets": (bool(c.targets) or c.is_goal_section for c in clauses),
+                "has_tasks": (bool(c.units) for c in clauses),
+                "goal_section": (c.is_goal_section for c in clauses),
+                "has_figure": (any(t.value is not None for t in c.targets) for c in clauses),
+            }
+            for name, values in flags.items():
+                save_array(folder, f"clause-{name}", np.fromiter(values, bool, len(clauses)))
+            hashes = np.fromiter((clause_id_hash(c.id) for c in clauses), np.uint64, len(clauses))
+            order = np.argsort(hashes, kind="stable")
+            save_array(folder, "id-hash", hashes[order])
+            save_array(folder, "id-pos", order.astype(np.int32))
+            save_array(folder, "text-keys", np.array([c.text_key for c in clauses], dtype=str))
+            write_json(folder / "context.json", _context(documents))
+            topics = [c.heading for c in clauses if c.heading and len(c.heading) <= TOPIC_CHARS[1]]
+            topics += [t.metric for c in clauses for t in c.targets
+                       if TOPIC_CHARS[0] <= len(t.metric) <= TOPIC_CHARS[1]]
+            write_json(folder / "topics.json", list(dict.fromkeys(topics)))
+
         index = ClauseIndex.build([clause_index_text(c) for c in clauses], segmenter, k1=k1, b=b,
-                                  on_progress=on_progress)
+                                  on_progress=on_progress, meanwhile=write_the_rest)
         index.save(folder)
-        ClauseStore.save(folder, [d.summary() for d in documents], clauses, errors, kept)
-        UnitTable.build(clauses).save(folder)
-        TargetTable.build(clauses).save(folder)
-        doc_start = np.zeros(len(documents) + 1, dtype=np.int64)
-        doc_start[1:] = np.cumsum([len(d.clauses) for d in documents])
-        save_array(folder, "doc-start", doc_start)
-        flags = {
-            "has_targets": (bool(c.targets) or c.is_goal_section for c in clauses),
-            "has_tasks": (bool(c.units) for c in clauses),
-            "goal_section": (c.is_goal_section for c in clauses),
-            "has_figure": (any(t.value is not None for t in c.targets) for c in clauses),
-        }
-        for name, values in flags.items():
-            save_array(folder, f"clause-{name}", np.fromiter(values, bool, len(clauses)))
-        hashes = np.fromiter((clause_id_hash(c.id) for c in clauses), np.uint64, len(clauses))
-        order = np.argsort(hashes, kind="stable")
-        save_array(folder, "id-hash", hashes[order])
-        save_array(folder, "id-pos", order.astype(np.int32))
-        save_array(folder, "text-keys", np.array([c.text_key for c in clauses], dtype=str))
-        write_json(folder / "context.json", _context(documents))
-        topics = [c.heading for c in clauses if c.heading and len(c.heading) <= TOPIC_CHARS[1]]
-        topics += [t.metric for c in clauses for t in c.targets if TOPIC_CHARS[0] <= len(t.metric) <= TOPIC_CHARS[1]]
-        write_json(folder / "topics.json", list(dict.fromkeys(topics)))
 
     @classmethod
     def open(cls, folder: Path) -> "Snapshot":
