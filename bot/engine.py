@@ -1,7 +1,7 @@
 """The query service every front end calls: keep the index current, answer queries.
 
 The engine only orchestrates: `bot.search.cache` says which generation of the index
-matches the corpus folder, `bot.search.snapshot` builds and opens one,
+matches the corpus folder, `bot.search.builder` builds one, `bot.search.snapshot` opens it,
 `bot.search.understanding` reads a query's topic, `bot.search.ranking` orders the
 clauses and `bot.search.presentation` makes the excerpts of the page shown.
 The corpus only moves forward: a file that stops reading keeps its last good
@@ -110,10 +110,10 @@ class PolicyEngine:
     def _refresh(self, progress, *, force: bool, refresh: bool) -> tuple[Snapshot, str | None]:
         """Return the generation matching the corpus folder (opened or built), and a warning when kept."""
         current = self._cache.current()
-        if current is not None and not refresh:
-            return Snapshot.open(current), None
-        previous = self._snapshot or self._open_quietly(current)
-        known = self._cache.manifest(current)["files"] if current is not None else None
+        if current is not None and not refresh and (opened := self._open_quietly(current)) is not None:
+            return opened, None
+        previous = self._snapshot if self._snapshot is not None else self._open_quietly(current)
+        known = self._cache.manifest(current).get("files") if current is not None else None
         try:
             scan = scan_corpus(self.settings.corpus_dir, known)
         except ConfigError:
@@ -127,7 +127,8 @@ class PolicyEngine:
         if current is not None and self._cache.matches(current, scan):
             if previous is not None and previous.folder == current:
                 return previous, None
-            return Snapshot.open(current), None
+            if (opened := self._open_quietly(current)) is not None:  # built by another process
+                return opened, None
         return self._build(scan, previous, progress), None
 
     def _keep_warning(self, previous: Snapshot, what: str) -> str:
@@ -136,14 +137,14 @@ class PolicyEngine:
         log.warning("%s", warning)
         return warning
 
-    @staticmethod
-    def _open_quietly(generation: Path | None) -> Snapshot | None:
+    def _open_quietly(self, generation: Path | None) -> Snapshot | None:
         if generation is None:
             return None
         try:
             return Snapshot.open(generation)
-        except Exception as exc:  # an unreadable old generation only loses the last good versions
-            log.warning("index generation %s not readable (%s); building without it", generation.name, exc)
+        except Exception as exc:  # a damaged generation is built again; only its last good versions are lost
+            log.warning("index generation %s not readable (%s); building a new one", generation.name, exc)
+            self._cache.discard(generation)
             return None
 
     def _build(self, scan: CorpusScan, previous: Snapshot | None, progress) -> Snapshot:

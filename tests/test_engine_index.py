@@ -68,6 +68,15 @@ def test_an_index_holding_a_load_error_is_used_as_saved(here, monkeypatch):
     assert opened.corpus_hashes() == built.corpus_hashes()
 
 
+def test_a_damaged_index_is_built_again(here):
+    folder = PolicyEngine.from_settings(here).snapshot.folder
+    (folder / "index-impact.npy").write_bytes(b"not an array")
+    (folder / "manifest.json").write_text("{", encoding="utf-8")
+    engine = PolicyEngine.from_settings(here)
+    assert engine.ask("search 人才飞地").hits[0].clause.ref.endswith("五、(十三)")
+    assert (engine.snapshot.folder / "index-impact.npy").stat().st_size > 100
+
+
 def test_a_changed_file_builds_a_new_generation_and_a_touched_one_does_not(here, monkeypatch):
     engine = PolicyEngine.from_settings(here)
     first = engine.snapshot.folder

@@ -96,7 +96,12 @@ class IndexCache:
 
     @staticmethod
     def manifest(generation: Path) -> dict:
-        return read_json(generation / MANIFEST)
+        """What a generation was built with and from; empty when it cannot be read."""
+        try:
+            manifest = read_json(generation / MANIFEST)
+        except (OSError, ValueError):
+            return {}
+        return manifest if isinstance(manifest, dict) else {}
 
     def matches(self, generation: Path, scan: CorpusScan) -> bool:
         """Whether `generation` was built with this build version from the corpus as scanned."""
@@ -128,6 +133,10 @@ class IndexCache:
         self._prune(keep=final)
         return final
 
+    def discard(self, generation: Path) -> None:
+        """Remove a damaged generation, so that a new build can take its name."""
+        shutil.rmtree(generation, ignore_errors=True)
+
     def _prune(self, keep: Path) -> None:
         """Remove all but the current and the newest other generation.
 
@@ -157,7 +166,8 @@ def build_version(parts: list[bytes]) -> str:
 
 
 # The modules whose code decides what a generation holds (ranking and presentation do not).
-BUILD_MODULES = ("segment.py", "model.py", "query.py", "search/cache.py", "search/files.py", "search/index.py",
+BUILD_MODULES = ("segment.py", "model.py", "query.py", "search/builder.py", "search/cache.py", "search/files.py",
+                 "search/index.py",
                  "search/snapshot.py", "search/store.py", "search/tables.py")
 
 
