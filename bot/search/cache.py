@@ -167,8 +167,7 @@ def build_version(parts: list[bytes]) -> str:
 
 # The modules whose code decides what a generation holds (ranking and presentation do not).
 BUILD_MODULES = ("segment.py", "model.py", "query.py", "search/builder.py", "search/cache.py", "search/files.py",
-                 "search/index.py",
-                 "search/snapshot.py", "search/store.py", "search/tables.py")
+                 "search/index.py", "search/snapshot.py", "search/store.py", "search/tables.py")
 
 
 def code_of(package: Path) -> list[bytes]:
