@@ -135,8 +135,7 @@ class Ranker:
             with_year[table.clause[in_year]] = True
             mask = with_year if mask is None else mask & with_year
         if understood is None:
-            positions = np.flatnonzero(mask if mask is not None else self.flags.has_targets)
-            positions = positions[np.argsort(~self.flags.has_figure[positions], kind="stable")][:w.max_candidates]
+            positions = self._listing(mask if mask is not None else self.flags.has_targets)
             scores = np.ones(len(positions))
             marks: tuple[str, ...] = ()
         else:
@@ -186,9 +185,12 @@ class Ranker:
     # -- listings --------------------------------------------------------------------
     def tasks(self, mask: np.ndarray | None) -> list[Candidate]:
         """Every task clause the filters leave (a lead-unit query without a topic), capped."""
-        positions = np.flatnonzero(mask if mask is not None else self.flags.has_tasks)
-        positions = positions[np.argsort(~self.flags.has_figure[positions], kind="stable")][:self.weights.max_candidates]
-        return [Candidate(int(p), 1.0) for p in positions]
+        return [Candidate(int(p), 1.0) for p in self._listing(mask if mask is not None else self.flags.has_tasks)]
+
+    def _listing(self, mask: np.ndarray) -> np.ndarray:
+        """The clauses of `mask` in corpus order, those with figures first, capped."""
+        positions = np.flatnonzero(mask)
+        return positions[np.argsort(~self.flags.has_figure[positions], kind="stable")][:self.weights.max_candidates]
 
     def unit_tasks(self, units: list[int], doc_allowed: np.ndarray | None) -> list[Candidate]:
         """A unit's tasks grouped by document (corpus order), those it leads first, then in reading order."""
