@@ -196,6 +196,25 @@ def cmd_index(args, settings: Settings, out: TextIO) -> int:
     return 0
 
 
+def cmd_reload(args, settings: Settings, out: TextIO) -> int:
+    """Re-read the corpus folder into the saved index; exit 1 when the folder was empty or missing."""
+    from bot.engine import PolicyEngine
+
+    engine = PolicyEngine(settings)
+    engine.load(progress=_progress("indexing"), refresh=False)  # the index as saved, to compare with
+    report = engine.reload(force=args.force)
+    for label, ids in (("added", report.added), ("changed", report.changed), ("removed", report.removed)):
+        out.write(f"{label}: {', '.join(ids) or '-'}\n")
+    for error in report.errors:
+        kept = " (its last good version is still served)" if error.source in report.kept else ""
+        out.write(f"skipped {error.source}: {error.reason}{kept}\n")
+    if report.warning:
+        out.write(f"not reloaded: {report.warning}\n")
+        return 1
+    out.write(f"indexed {len(engine.documents)} documents\n")
+    return 0
+
+
 def cmd_serve(args, settings: Settings, out: TextIO) -> int:
     from bot.server import serve
 
@@ -364,6 +383,10 @@ def build_parser() -> argparse.ArgumentParser:
                         help="csv (UTF-8 with BOM, opens in Excel; default) or jsonl")
     export.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of standard output")
     export.set_defaults(func=cmd_export)
+    reload = sub.add_parser("reload", parents=[common], help="re-read the corpus folder into the index")
+    reload.add_argument("--force", action="store_true",
+                        help="accept an emptied or missing corpus folder (empties the index)")
+    reload.set_defaults(func=cmd_reload)
     serve = sub.add_parser("serve", parents=[common], help="run the Slack app")
     serve.add_argument("--host", help="bind address (default 127.0.0.1)")
     serve.add_argument("--port", type=_whole_number(0, 65535), help="HTTP port (default 3000)")

@@ -36,18 +36,24 @@ class QueryContext:
     _latin: dict[str, str] | None = None
 
     def latin_regions(self) -> dict[str, str]:
-        """Pinyin names of the regions (`chengdu` → 成都市), made on first use of a Latin query."""
+        """Pinyin names of the regions (`chengdu` → 成都市); an index stores them made in advance."""
         if self._latin is None:
-            from pypinyin import lazy_pinyin  # the only door to pypinyin; slow to import, so late
-
-            self._latin = {}
-            for alias, region in self.regions.items():
-                self._latin.setdefault("".join(lazy_pinyin(alias)).lower(), region)
+            self._latin = latin_aliases(self.regions)
         return self._latin
 
     def match_documents(self, text: str) -> tuple[str, ...]:
         text = text.lower()
         return tuple(d for d, title in self.documents.items() if text in d.lower() or text in title)
+
+
+def latin_aliases(regions: dict[str, str]) -> dict[str, str]:
+    """Map the pinyin of each region alias (`chengdu`, `chengdushi`) to its region."""
+    from pypinyin import lazy_pinyin  # the only door to pypinyin; slow to import, so late
+
+    latin: dict[str, str] = {}
+    for alias, region in regions.items():
+        latin.setdefault("".join(lazy_pinyin(alias)).lower(), region)
+    return latin
 
 
 def region_aliases(region: str) -> list[str]:

@@ -41,6 +41,10 @@ class Segmenter:
         self._user_words = read_user_dictionary(user_dictionary) + [(w, None) for w in extra_words]
         self._cut = None
 
+    def __getstate__(self) -> dict:
+        # The loaded dictionary stays behind: a worker process loads its own (`warm`).
+        return {**self.__dict__, "_cut": None}
+
     def warm(self) -> None:
         """Load the dictionaries now, so the first request does not pay for it."""
         if self._cut is not None:
@@ -66,10 +70,12 @@ class Segmenter:
         """Words of `text` in search mode (long words also yield their parts), lowercased."""
         if self._cut is None:
             self.warm()
-        out = []
+        out: list[str] = []
+        cut = self._cut
         for chunk in _WORD_RE.findall(text):
-            if _CJK_RUN.fullmatch(chunk):
-                out.extend(w for w in self._cut(chunk) if w.strip())
+            # A chunk is a Chinese run (no spaces in it, so no blank words) or one Latin/number token.
+            if "\u3400" <= chunk[0] <= "\u9fff":
+                out.extend(cut(chunk))
             else:
                 out.append(chunk.lower())
         return out

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import difflib
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +16,7 @@ import yaml
 from bot.errors import ConfigError
 from bot.model import Intent
 from bot.strings import LANGUAGES, language_of
+from bot.search.weights import RankingWeights
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SETTINGS = PROJECT_ROOT / "config" / "settings.yaml"
@@ -111,6 +112,7 @@ class Settings:
     schedules: tuple[DigestSchedule, ...]
     public_url: str | None  # where users reach `policybot serve` (the viewer's links); env POLICYBOT_PUBLIC_URL
     language: str  # the workspace's locale: channel digests, and users whose locale the bot does not speak
+    ranking: RankingWeights
 
 
 class _Reader:
@@ -326,6 +328,20 @@ def _load_vocabulary(path: Path, problems: list[str]) -> Vocabulary:
     return Vocabulary(intents, tuple(synonyms), kinds, stopwords, pairs, actions)
 
 
+def _load_ranking(r: _Reader, problems: list[str]) -> RankingWeights:
+    """Read `ranking:`, every key of which config/settings.yaml sets."""
+    values: dict[str, Any] = {}
+    for f in fields(RankingWeights):
+        whole = f.type in ("int", int)
+        value = r.require(f.name, int if whole else (int, float), "ranking.")
+        values[f.name] = value if value is None or whole else float(value)
+    if any(value is None for value in values.values()):
+        return RankingWeights(**{name: value or 0 for name, value in values.items()})  # problems already said
+    weights = RankingWeights(**values)
+    problems.extend(f"{r.where('ranking.' + name)}: key 'ranking.{name}' {why}" for name, why in weights.problems())
+    return weights
+
+
 def load_settings(path: Path | str | None = None, *, corpus_override: str | None = None,
                   env: dict[str, str] | None = None) -> Settings:
     """Read settings.yaml (and the files it names), apply environment overrides, validate.
@@ -405,6 +421,7 @@ def load_settings(path: Path | str | None = None, *, corpus_override: str | None
     )
     public_url = _public_url(env.get("POLICYBOT_PUBLIC_URL") or r.get("public_url", str, None, "server."),
                              r.where("server.public_url"), problems)
+    ranking = _load_ranking(r, problems)
     r.report_unknown()
     if problems:
         raise ConfigError(problems)
@@ -425,6 +442,7 @@ def load_settings(path: Path | str | None = None, *, corpus_override: str | None
         schedules=schedules,
         **fields,
         public_url=public_url,
+        ranking=ranking,
     )
 
 

@@ -18,7 +18,7 @@ Three Slack facts shape this module:
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from bot.links import NO_LINKS, ClauseLinks
@@ -26,6 +26,7 @@ from bot import strings as s
 from bot.help import filter_help
 from bot.model import QUERY_INTENTS, Answer, Clause, Document, Hit, Intent, Query, Span, Target
 from bot.render_text import date_text, document_counts
+from bot.search.presentation import merge_spans
 from bot.settings import Vocabulary
 from bot.strings import COMMAND, Catalog
 from handlers.slack_text import escape, unescape, without_controls
@@ -88,19 +89,6 @@ def plain(text: str, limit: int) -> str:
     return clip(escape(text), limit)
 
 
-def _merge_spans(marks: Iterable[Span], length: int) -> list[tuple[int, int]]:
-    spans = sorted((max(m.start, 0), min(m.end, length)) for m in marks)
-    merged: list[tuple[int, int]] = []
-    for start, end in spans:
-        if end <= start:
-            continue
-        if merged and start <= merged[-1][1]:
-            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
-        else:
-            merged.append((start, end))
-    return merged
-
-
 def bold_marks(excerpt: str, marks: Sequence[Span], limit: int = EXCERPT_CHARS) -> str:
     """Return the excerpt as escaped mrkdwn with each marked span in bold.
 
@@ -110,7 +98,7 @@ def bold_marks(excerpt: str, marks: Sequence[Span], limit: int = EXCERPT_CHARS) 
         excerpt = excerpt[: limit - len(s.TRUNCATED)] + s.TRUNCATED
     out: list[str] = []
     pos = 0
-    for start, end in _merge_spans(marks, len(excerpt)):
+    for start, end in merge_spans(marks, len(excerpt)):
         word = excerpt[start:end]
         # Slack does not bold across a line break or with spaces just inside the stars.
         if not word.strip() or "\n" in word:

@@ -19,7 +19,7 @@ KNOWS_SLACK = {"bot.app", "bot.server"}
 DOORS = {
     "jieba": {"bot.segment"},
     "rjieba": {"bot.segment"},
-    "rapidfuzz": {"bot.index"},
+    "rapidfuzz": {"bot.search.fuzzy"},
     "yaml": {"bot.settings"},
     "opencc": {"bot.corpus.text"},
     "pypinyin": {"bot.query"},

@@ -302,11 +302,13 @@ def _load_one(job: tuple[Path, str, str]) -> ParsedDocument | DocumentError:
 
 
 def load_corpus(folder: Path, *, on_progress: Callable[[int, int], None] | None = None,
-                workers: int | None = None) -> CorpusLoad:
+                workers: int | None = None, log_skips: bool = True) -> CorpusLoad:
     """Load every document in `folder`; a bad file is reported and skipped, the rest load.
 
-    Each skipped file is logged once at WARNING with its reason. Large corpora are parsed
-    in a pool of processes (one per core); results keep file order.
+    Each skipped file is logged once at WARNING with its reason (`log_skips=False`: the
+    caller says it, knowing more, as the index builder does when it keeps a last good
+    version). Large corpora are parsed in a pool of processes (one per core); results keep
+    file order.
     """
     files = list_corpus_files(folder)
     ids = document_ids(files, folder)
@@ -320,7 +322,7 @@ def load_corpus(folder: Path, *, on_progress: Callable[[int, int], None] | None 
         loaded = _collect(map(_load_one, jobs), len(jobs), on_progress)
     documents = tuple(r for r in loaded if isinstance(r, ParsedDocument))
     errors = tuple(r for r in loaded if isinstance(r, DocumentError))
-    for error in errors:
+    for error in errors if log_skips else ():
         log.warning("skipped %s: %s", error.source, error.reason)
     return CorpusLoad(documents, errors)
 

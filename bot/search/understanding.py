@@ -1,0 +1,215 @@
+"""What a query means to the index: its concepts, synonyms, repaired typos, units and filters.
+
+`bot.query` reads the words a user typed (intent, topic, filters); this module turns
+the topic into index terms: English phrases into their Chinese term, words into
+concepts with their synonyms, a word one character off into the corpus word, a unit
+name into the units the corpus names, and filters into the documents they leave.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from bot.model import Document, Filters
+from bot.search.fuzzy import similar
+from bot.search.index import ClauseIndex
+from bot.search.weights import RankingWeights
+from bot.segment import Segmenter, bigrams
+from bot.settings import Vocabulary
+
+TYPO_WORD_CHARS = (3, 10)  # lengths of corpus words a typo may be repaired to
+
+
+def _is_cjk(ch: str) -> bool:
+    return "\u4e00" <= ch <= "\u9fff"
+
+
+@dataclass(frozen=True)
+class Concept:
+    """One thing the query asks about, with the terms that count as saying it."""
+
+    label: str
+    terms: tuple[tuple[int, float], ...]  # (term id, weight): the word, its synonyms
+    fallback: tuple[int, ...] = ()  # bigram term ids, for a word the corpus never uses
+    idf: float = 1.0
+    partial: bool = False  # terms are only parts of the word: they rank, but do not prove it is said
+    bigram_count: int = 0  # bigrams the word has, known to the corpus or not
+
+
+@dataclass(frozen=True)
+class Understood:
+    """A topic as index terms: concepts, all its bigrams, and the words to mark in excerpts."""
+
+    concepts: tuple[Concept, ...]
+    bigram_terms: tuple[int, ...]
+    marks: tuple[str, ...]
+    unknown_bigrams: int  # bigrams of the topic the corpus never has
+
+    @property
+    def empty(self) -> bool:
+        return not self.concepts and not self.bigram_terms
+
+
+class Lexicon:
+    """Corpus words by shape (length and first or last two characters), for typo repair."""
+
+    def __init__(self, words: Iterable[str]):
+        self._shapes: dict[tuple[int, str], list[str]] = {}
+        low, high = TYPO_WORD_CHARS
+        for word in words:
+            if low <= len(word) <= high and _is_cjk(word[0]) and _is_cjk(word[-1]):
+                self._shapes.setdefault((len(word), word[:2]), []).append(word)
+                self._shapes.setdefault((len(word), word[-2:]), []).append(word)
+
+    def near(self, text: str) -> str | None:
+        """A corpus word that differs from `text` by one character (`专精特心` → `专精特新`)."""
+        for key in ((len(text), text[:2]), (len(text), text[-2:])):
+            for word in self._shapes.get(key, ()):
+                if sum(a != b for a, b in zip(word, text)) == 1:
+                    return word
+        return None
+
+
+class QueryUnderstanding:
+    """Turns topics into index terms with the vocabulary of `config/vocabulary.yaml`."""
+
+    def __init__(self, vocabulary: Vocabulary, segmenter: Segmenter, weights: RankingWeights):
+        self.vocabulary = vocabulary
+        self.segmenter = segmenter
+        self.weights = weights
+        self._synonyms = _synonym_map(vocabulary.synonyms)
+
+    # -- topics ------------------------------------------------------------------
+    def understand(self, topic: str, index: ClauseIndex, lexicon: Lexicon) -> Understood:
+        """Split a topic into concepts (with synonyms), bigram terms, and words to mark."""
+        topic = self.translate_phrases(topic)
+        words = [part for w in self.segmenter.query_words(topic) for part in _split_latin(w)
+                 if part.lower() not in self.vocabulary.stopwords]
+        # An English word the corpus never uses and no synonym explains says nothing about it.
+        words = [w for w in words if not w.isascii()
+                 or len(w) > 1 and (index.term_id(w.lower()) is not None or w.lower() in self._synonyms)]
+        multi = [w for w in words if len(w) > 1]
+        if multi:
+            words = multi
+        words = list(dict.fromkeys(words))
+        maximal = repair_typos([w for w in words if not any(w != o and w in o for o in words)], topic, index, lexicon)
+        concepts: list[Concept] = []
+        marks: list[str] = []
+        for word in maximal:
+            alternatives = [(word, 1.0)] + [(s, self.weights.synonym) for s in self._synonyms.get(word.lower(), ())]
+            terms = []
+            for alt, weight in alternatives:
+                tid = index.term_id(alt.lower())
+                if tid is not None:
+                    terms.append((tid, weight))
+                    marks.append(alt)
+            fallback: tuple[int, ...] = ()
+            partial = False
+            if terms:
+                idf = index.idf(terms[0][0])  # the word's own, or its first known synonym's
+            else:
+                parts = [w for w in words if w != word and w in word]
+                part_ids = [index.term_id(p) for p in parts]
+                terms = [(t, self.weights.word_part) for t in part_ids if t is not None]
+                marks.extend(p for p, t in zip(parts, part_ids) if t is not None)
+                fallback = tuple(index.bigram_ids(word))
+                partial = True
+                # A word the corpus never uses is the most specific part of the query.
+                idf = float(np.mean([index.idf(t) for t in fallback])) if fallback else index.max_idf
+            concepts.append(Concept(word, tuple(terms), fallback, idf, partial=partial,
+                                    bigram_count=len(set(bigrams(word)))))
+        bigram_terms = index.bigram_ids(topic)
+        unknown = len(set(bigrams(topic))) - len(bigram_terms)
+        return Understood(tuple(concepts), tuple(bigram_terms), tuple(marks) + tuple(c.label for c in concepts),
+                          unknown)
+
+    def translate_phrases(self, topic: str) -> str:
+        """Replace a multi-word English synonym (`technology transfer`) by its Chinese term."""
+        lowered = topic.lower()
+        for group in self.vocabulary.synonyms:
+            chinese = next((w for w in group if not w.isascii()), None)
+            for member in group:
+                if chinese and " " in member and member.lower() in lowered:
+                    start = lowered.index(member.lower())
+                    topic = topic[:start] + chinese + topic[start + len(member):]
+                    lowered = topic.lower()
+        return topic
+
+    # -- units ---------------------------------------------------------------------
+    def matching_units(self, name: str, units: Sequence[str]) -> list[int]:
+        """Indices of the units in `units` that a typed unit name means.
+
+        `金融工作局` finds `市金融工作局`, `发改委` finds `市发展改革委` (abbreviations in the
+        vocabulary); 人力资源社会保障局 and 人力资源和社会保障局 are one unit written two
+        ways; failing all that, a name typed with a typo finds the unit it is close to.
+        """
+        name = name.replace(" ", "")
+        if not name:
+            return []
+        names = [name] + [name.replace(short, full) for short, full in self.vocabulary.unit_abbreviations
+                          if short in name and full not in name]
+        names = [n.replace("和", "") for n in names]
+        found = [i for i, unit in enumerate(units)
+                 if any(n in (bare := unit.replace("和", "")) or (len(unit) >= 3 and bare in n) for n in names)]
+        if not found:
+            close = {u for n in names for u in similar(n, units, cutoff=self.weights.unit_similarity)}
+            found = [i for i, unit in enumerate(units) if unit in close]
+        return found
+
+
+def repair_typos(words: list[str], topic: str, index: ClauseIndex, lexicon: Lexicon) -> list[str]:
+    """Replace a word the corpus never uses by a corpus word one character away.
+
+    A wrong character usually splits a term (`专精特心` → 专精 + 特心), so the
+    unknown piece is tried alone and joined to each neighbour as it stands in the query.
+    """
+    out = list(words)
+    for i, word in enumerate(words):
+        if index.term_id(word.lower()) is not None or not _is_cjk(word[0]):
+            continue
+        tries = [(i, i, word)]
+        if i > 0 and words[i - 1] + word in topic:
+            tries.append((i - 1, i, words[i - 1] + word))
+        if i + 1 < len(words) and word + words[i + 1] in topic:
+            tries.append((i, i + 1, word + words[i + 1]))
+        for lo, hi, text in tries:
+            if len(text) >= 3 and (fixed := lexicon.near(text)):
+                out[lo:hi + 1] = [fixed] + [""] * (hi - lo)
+                break
+    return [w for w in dict.fromkeys(out) if w]
+
+
+def allowed_documents(filters: Filters, documents: Sequence[Document],
+                      by_region: dict[str, list[int]]) -> list[int]:
+    """Positions of the documents the filters (in:, doc:, type:, year:) leave, in corpus order."""
+    everything = range(len(documents))
+    if filters.is_empty():
+        return list(everything)
+    allowed = set(everything)
+    if filters.regions:
+        allowed &= {i for region in filters.regions for i in by_region.get(region, ())}
+    if filters.doc_ids:
+        wanted = set(filters.doc_ids)  # `doc:zigong` names every copy of a title: thousands of ids
+        allowed &= {i for i, d in enumerate(documents) if d.id in wanted}
+    if filters.kind:
+        allowed = {i for i in allowed
+                   if (kind := documents[i].kind) and (filters.kind in kind or kind in filters.kind)}
+    if filters.year:
+        allowed = {i for i in allowed if (date := documents[i].date) and date.year == filters.year}
+    return sorted(allowed)
+
+
+def _synonym_map(groups: Sequence[Sequence[str]]) -> dict[str, tuple[str, ...]]:
+    out: dict[str, tuple[str, ...]] = {}
+    for group in groups:
+        lowered = tuple(w.lower() for w in group)
+        for w in lowered:
+            out[w] = tuple(dict.fromkeys(out.get(w, ()) + tuple(x for x in lowered if x != w)))
+    return out
+
+
+def _split_latin(word: str) -> list[str]:
+    """`ip-protection` → ip, protection; `R&D` stays whole."""
+    return [p for p in word.split("-") if p] if word.isascii() and "-" in word else [word]
