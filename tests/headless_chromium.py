@@ -14,9 +14,11 @@ import base64
 import contextlib
 import itertools
 import json
+import os
 import queue
 import re
 import shutil
+import signal
 import struct
 import subprocess
 import tempfile
@@ -163,14 +165,16 @@ class Chromium:
     def __init__(self) -> None:
         if CHROMIUM is None:
             raise RuntimeError("chromium is not installed")
-        self._profile = tempfile.TemporaryDirectory(prefix="policybot-chromium-")
+        # Chromium's helper processes may still be writing to the profile as the browser exits.
+        self._profile = tempfile.TemporaryDirectory(prefix="policybot-chromium-", ignore_cleanup_errors=True)
         # --no-sandbox: tests run as root in CI, where Chromium's sandbox refuses to start.
         self._process = subprocess.Popen(
             [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--no-default-browser-check",
              "--disable-extensions", "--disable-background-networking", "--hide-scrollbars",
              "--remote-debugging-address=127.0.0.1", "--remote-debugging-port=0",
              f"--user-data-dir={self._profile.name}", "about:blank"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, errors="replace")
+            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, errors="replace",
+            start_new_session=True)  # its own process group: every helper process is stopped with it
         self._lines: queue.Queue[str | None] = queue.Queue()
         threading.Thread(target=self._read_stderr, name="chromium-stderr", daemon=True).start()
         self._connections = contextlib.ExitStack()
@@ -211,10 +215,17 @@ class Chromium:
 
     def __exit__(self, *exc) -> None:
         self._connections.close()
-        self._process.terminate()
+        self._signal_group(signal.SIGTERM)
         try:
             self._process.wait(10)
         except subprocess.TimeoutExpired:
-            self._process.kill()
+            self._signal_group(signal.SIGKILL)
             self._process.wait(10)
+        self._signal_group(signal.SIGKILL)  # helpers that outlived the browser
         self._profile.cleanup()
+
+    def _signal_group(self, sig: int) -> None:
+        try:
+            os.killpg(self._process.pid, sig)
+        except ProcessLookupError:
+            pass
