@@ -25,7 +25,10 @@ def mark(text: str, marks: tuple[Span, ...], ansi: bool) -> str:
 
 
 def target_line(target: Target, t: Catalog) -> str:
-    """Write a target on one line: `全社会研发投入强度 0.7% (以上) [到2022年底] (目标)`, `… [2022年(按计划年份)] (标准)`."""
+    """Write a target on one line: `全社会研发投入强度 0.7% (以上) [到2022年底]`, `… [2022年(按计划年份)] (标准)`.
+
+    A goal is what a target is; only a rule's limit (a standard) says its kind.
+    """
     parts = [target.metric or "—"]
     if target.value is not None:
         parts.append(target.figure)
@@ -35,7 +38,8 @@ def target_line(target: Target, t: Catalog) -> str:
         parts.append(f"[{target.horizon}]")
     elif target.horizon_year:
         parts.append(f"[{t(strings.IMPLIED_YEAR, year=target.horizon_year)}]")
-    parts.append(t(strings.TARGET_KINDS[target.kind]) if target.kind in strings.TARGET_KINDS else target.kind)
+    if target.kind == "standard":
+        parts.append(t(strings.STANDARD_MARK))
     return " ".join(parts)
 
 

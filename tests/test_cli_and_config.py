@@ -58,7 +58,7 @@ def test_ask_speaks_chinese_by_default_and_english_when_asked():
     english = out.getvalue()
     assert english.startswith("Targets: 新增市级平台 — results 1–")
     assert "广元市 · 2022 (from the file name) · score" in english
-    assert "Target: 新增市级平台 5家 (以上) [2022 (the plan's year)] (goal)" in english
+    assert "Target: 新增市级平台 5家 (以上) [2022 (the plan's year)]\n" in english
     out = io.StringIO()
     assert main(["ask", "search 人才飞地"], out=out) == 0
     assert "自贡市 · 2021年7月15日 · 相关度" in out.getvalue()
