@@ -252,6 +252,10 @@ def test_digest_command_without_any_schedule_says_what_to_do(cli):
 
 
 def test_digest_command_posts_with_the_bot_token_once_per_minute(cli, monkeypatch):
+    from bot import services
+
+    minute = [NOW.replace(second=5)]  # the runs' clock: both in one minute, then the next one
+    monkeypatch.setattr(services, "utc_now", lambda: minute[0])
     with FakeSlackAPI(token="xoxb-cli") as fake:
         monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-cli")
         monkeypatch.setenv("SLACK_API_URL", fake.api_url)
@@ -259,9 +263,11 @@ def test_digest_command_posts_with_the_bot_token_once_per_minute(cli, monkeypatc
         assert first[0] == second[0] == 0
         assert len(posts_to(fake, CHANNEL)) == 1
         assert "posted" in first[1] and "already posted" in second[1]
+        minute[0] += dt.timedelta(minutes=1)  # a cron run a minute later posts again
+        assert cli("--channel", CHANNEL)[0] == 0 and len(posts_to(fake, CHANNEL)) == 2
         assert fake.problems() == []
     store = Store.open(cli.database)
-    assert [p.status for p in store.posts()] == ["posted"]
+    assert [p.status for p in store.posts()] == ["posted", "posted"]
     assert store.last_digest(AUDIENCE) is not None
     store.close()
 
