@@ -129,7 +129,7 @@ def test_lead_unit_and_unit_queries_find_prose_duties(genre_engine):
     assert answer.matched and answer.hits[0].clause.responsible_units == ("上海市城市交通管理局",)
     answer = genre_engine.ask("lead-unit 道路运输")
     assert answer.matched and answer.hits[0].clause.units_rule == "prose"
-    text = render_answer(answer)
+    text = render_answer(answer, genre_engine.settings.vocabulary)
     assert "负责: 上海市城市交通管理局" in text and "原文:「上海市城市交通管理局(以下简称市交通局)" in text
     assert "牵头单位: 上海市城市交通管理局" not in text
 
@@ -137,7 +137,7 @@ def test_lead_unit_and_unit_queries_find_prose_duties(genre_engine):
 def test_target_finds_standards(genre_engine):
     answer = genre_engine.ask("target 交通信号灯")
     assert answer.matched and answer.hits[0].targets[0].kind == "standard"
-    assert "(标准)" in render_answer(answer)
+    assert "(标准)" in render_answer(answer, genre_engine.settings.vocabulary)
 
 
 def test_check_shows_each_field_with_its_source(settings, tmp_path):
