@@ -205,7 +205,8 @@ def cmd_add(args, settings: Settings, out: TextIO) -> int:
     from bot.corpus.library import AddError, CorpusLibrary
     from bot.app import open_store
 
-    limits = FetchLimits(max_bytes=int(args.max_mb * 1024 * 1024), timeout=args.timeout)
+    # The operator's own command: intranet addresses are fair game here, unlike in Slack.
+    limits = FetchLimits(max_bytes=int(args.max_mb * 1024 * 1024), timeout=args.timeout, allow_private=True)
     store = open_store(settings)
     library = CorpusLibrary(settings.corpus_dir, store)
     failed = 0

@@ -116,7 +116,24 @@ def create_asgi_app(app: App, *, signing_secret: str, clock: Callable[[], float]
     return Starlette(routes=[
         Route(path, slack_events, methods=["POST"]),
         Route("/healthz", health, methods=["GET"]),
+        *install_routes(app),
     ])
+
+
+def install_routes(app: App) -> list[Route]:
+    """The OAuth install flow's pages, when the app is distributed (`SLACK_CLIENT_ID` set); none otherwise."""
+    flow = app.oauth_flow
+    if flow is None:
+        return []
+
+    async def install(request: Request) -> Response:
+        return to_starlette_response(await run_in_threadpool(flow.handle_installation, to_bolt_request(request, b"")))
+
+    async def oauth_redirect(request: Request) -> Response:
+        return to_starlette_response(await run_in_threadpool(flow.handle_callback, to_bolt_request(request, b"")))
+
+    return [Route(flow.install_path, install, methods=["GET"]),
+            Route(flow.redirect_uri_path, oauth_redirect, methods=["GET"])]
 
 
 def _configure_logging() -> None:

@@ -8,8 +8,10 @@ from dataclasses import dataclass
 from bot.corpus.library import CorpusLibrary
 from bot.digest_runner import DigestRunner
 from bot.engine import PolicyEngine
+from bot.seen import SeenKeys
 from bot.settings import Settings
 from bot.store import Store
+from bot.watcher import CorpusWatcher
 
 Clock = Callable[[], dt.datetime]  # returns an aware datetime; tests pass one they control
 
@@ -28,3 +30,5 @@ class Services:
     clock: Clock
     digests: DigestRunner
     library: CorpusLibrary  # adds documents, shared through the database with every instance
+    seen: SeenKeys  # events, request signatures and commands taken once, across instances
+    watcher: CorpusWatcher  # reloads the engine when the corpus changed (after a document is added, at once)

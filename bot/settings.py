@@ -6,6 +6,7 @@ into one ConfigError so a user fixes a broken file in one pass.
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,8 @@ from bot.model import Intent
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SETTINGS = PROJECT_ROOT / "config" / "settings.yaml"
 DIGEST_SECTIONS = ("documents", "topics", "targets")
+CHANNEL_CHANGES = ("anyone", "owner", "admins")  # who may change a channel's topics and schedule
+TEAM_ID = re.compile(r"^[TE][A-Z0-9]{2,31}$")
 
 
 def load_yaml_text(text: str, source: str) -> Any:
@@ -50,6 +53,7 @@ class DigestSchedule:
     timezone: str = "Asia/Shanghai"
     sections: tuple[str, ...] = DIGEST_SECTIONS
     skip_empty: bool = False
+    team: str = ""  # the workspace of `channel` (needed when the app is installed in several)
 
 
 @dataclass(frozen=True)
@@ -99,6 +103,8 @@ class Settings:
     watch_corpus: bool = True
     scheduler: bool = True
     schedules: tuple[DigestSchedule, ...] = field(default_factory=tuple)
+    channel_changes: str = "owner"  # anyone | owner (whoever first set up the channel's digest) | admins
+    add_private_addresses: bool = False  # `/policy add <URL>` may fetch from private (intranet) and loopback addresses
 
 
 class _Reader:
@@ -167,6 +173,7 @@ def _load_schedules(raw: Any, source: str, problems: list[str]) -> tuple[DigestS
         tz = item.get("timezone", "Asia/Shanghai")
         sections = item.get("sections", list(DIGEST_SECTIONS))
         skip_empty = item.get("skip_empty", False)
+        team = item.get("team", "")
         ok = True
         if not isinstance(channel, str) or not channel.strip():
             problems.append(f"{source}: key '{key}.channel' is required (a Slack channel id)")
@@ -194,8 +201,11 @@ def _load_schedules(raw: Any, source: str, problems: list[str]) -> tuple[DigestS
         if not isinstance(skip_empty, bool):
             problems.append(f"{source}: key '{key}.skip_empty' must be true or false")
             ok = False
+        if not isinstance(team, str) or (team and not TEAM_ID.match(team)):
+            problems.append(f"{source}: key '{key}.team' must be a Slack workspace id (T0123ABCD), not {team!r}")
+            ok = False
         if ok:
-            schedules.append(DigestSchedule(channel.strip(), cron, tz, tuple(sections), skip_empty))
+            schedules.append(DigestSchedule(channel.strip(), cron, tz, tuple(sections), skip_empty, team))
     return tuple(schedules)
 
 
@@ -292,6 +302,10 @@ def load_settings(path: Path | str | None = None, *, corpus_override: str | None
             and database_url != "sqlite:///:memory:":
         database_url = "sqlite:///" + str(path_of(database_url[len("sqlite:///"):]))
     schedules = _load_schedules(r.get("schedules", list, None, "digests."), str(source), problems)
+    channel_changes = r.get("channel_changes", str, "owner", "slack.")
+    if channel_changes not in CHANNEL_CHANGES:
+        problems.append(f"{source}: key 'slack.channel_changes' must be one of {', '.join(CHANNEL_CHANGES)}, "
+                        f"not {channel_changes!r}")
 
     if problems:
         raise ConfigError(problems)
@@ -316,4 +330,6 @@ def load_settings(path: Path | str | None = None, *, corpus_override: str | None
         watch_corpus=r.get("watch_corpus", bool, True),
         scheduler=r.get("scheduler", bool, True, "digests."),
         schedules=schedules,
+        channel_changes=channel_changes,
+        add_private_addresses=r.get("add_private_addresses", bool, False, "slack."),
     )

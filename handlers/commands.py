@@ -13,7 +13,7 @@ import threading
 from bot.model import Intent, Query
 from bot.services import Services
 from bot.settings import Vocabulary
-from handlers import answers, blocks, subcommands
+from handlers import answers, blocks, channel_access, channel_digests, documents, subcommands
 from handlers import strings as s
 from handlers.context import PolicyContext, Reply, logged_request, message_args
 from handlers.errors import apologise_after_ack
@@ -30,6 +30,8 @@ def build_command_table() -> CommandTable:
     table = CommandTable()
     answers.register(table)
     subcommands.register(table)
+    channel_digests.register(table)
+    documents.register_table(table)
     return table
 
 
@@ -58,6 +60,9 @@ def reply_to(text: str, ctx: PolicyContext, table: CommandTable) -> Reply:
     if command.admin_only and not ctx.is_admin:
         usage = s.COMMAND_HELP[command.key][0]("en")
         return Reply(blocks.render_notice(s.ADMINS_ONLY.format(command=f"{ctx.prefix}{usage}")), query.intent, 0)
+    refused = channel_access.refusal(command, ctx)
+    if refused is not None:
+        return Reply(refused, query.intent, 0)
     reply = command.answer(query, ctx)
     if reply.message is not None:
         reply.message = blocks.fit_message(reply.message)

@@ -30,6 +30,7 @@ class PolicyContext:
     Attributes:
         surface: "command" (slash command), "dm" (direct message) or "mention".
         client: the request's `slack_sdk.WebClient` (bot token, API base URL already set).
+        language: the asker's language, which replies are written in.
     """
 
     services: Services
@@ -40,6 +41,7 @@ class PolicyContext:
     thread_ts: str | None = None
     client: Any = None
     logger: logging.Logger = field(default_factory=lambda: logging.getLogger("policybot"))
+    language: str = "zh"
 
     @property
     def is_dm(self) -> bool:

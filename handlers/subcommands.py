@@ -5,8 +5,8 @@ whose digest then comes as a DM.
 """
 from __future__ import annotations
 
+from bot import strings as s
 from bot.digest import topic_hits
-from bot.digest_runner import schedules_for
 from bot.model import Intent, Query
 from bot.store import Audience, normalize_topic
 from handlers import digest_blocks as view
@@ -15,6 +15,7 @@ from handlers.context import PolicyContext, Reply
 from handlers.table import CommandTable
 
 MAX_SUBSCRIPTIONS = 25  # per channel or user: a digest of more topics is not read
+NOT_HERE = frozenset({"not_in_channel", "channel_not_found"})  # Slack's refusals that inviting the bot fixes
 
 NO_AUDIENCE = "I cannot tell which channel this is; try again from the channel itself."
 SUBSCRIBE_USAGE = ("Tell me what to follow: `{prefix}subscribe 研发投入` "
@@ -31,6 +32,7 @@ TOO_MANY = "{count} topics are already followed {where}, the most a digest can u
 UNSUBSCRIBED = "Stopped following *{topic}* {where}."
 NOT_FOLLOWED = "*{topic}* is not followed {where}."
 POSTED = "Digest posted {where} ({parts} message(s))."
+JUST_POSTED = "A digest was posted {where} a moment ago; try again in a minute."
 POST_FAILED = "I could not post the digest: {error}. It is recorded in the post log; try again in a minute."
 RELOADED = "Reloaded the corpus: {count} document(s). Added: {added}. Changed: {changed}. Removed: {removed}."
 RELOAD_ERRORS = "Skipped file(s): {errors}"
@@ -40,8 +42,8 @@ NONE = "none"
 def audience_of(ctx: PolicyContext) -> Audience | None:
     """In the bot's DM: the user; elsewhere: the channel."""
     if ctx.is_dm:
-        return Audience.user(ctx.user_id) if ctx.user_id else None
-    return Audience.channel(ctx.channel_id) if ctx.channel_id else None
+        return Audience.user(ctx.user_id, ctx.team_id) if ctx.user_id else None
+    return Audience.channel(ctx.channel_id, ctx.team_id) if ctx.channel_id else None
 
 
 def _where(audience: Audience) -> str:
@@ -76,10 +78,12 @@ def subscribe(query: Query, ctx: PolicyContext, audience: Audience) -> dict:
     if len(followed) >= MAX_SUBSCRIPTIONS:
         return render_notice(TOO_MANY.format(where=where, count=len(followed)))
     services.store.subscribe(audience, topic, by=ctx.user_id, at=services.clock())
+    if not audience.is_user and ctx.user_id:
+        services.store.claim_ownership(audience, ctx.user_id, at=services.clock())
     count = len(topic_hits(services.engine, topic))
     matches = MATCHES.format(count=count) if count else NO_MATCHES
     return view.render_result(SUBSCRIBED.format(where=where, topic=plain(topic, 200), matches=matches),
-                              note=view.schedule_note(schedules_for(services.settings, audience), ctx.prefix))
+                              note=view.schedule_note(services.digests.schedules_for(audience), ctx.prefix))
 
 
 def unsubscribe(query: Query, ctx: PolicyContext, audience: Audience) -> dict:
@@ -95,7 +99,7 @@ def list_subscriptions(query: Query, ctx: PolicyContext, audience: Audience) -> 
     """List the topics followed here and when digests arrive."""
     services = ctx.services
     return view.render_subscriptions(services.store.subscriptions(audience), _where(audience),
-                                     schedules_for(services.settings, audience), prefix=ctx.prefix)
+                                     services.digests.schedules_for(audience), prefix=ctx.prefix)
 
 
 def digest_usage(query: Query, ctx: PolicyContext, audience: Audience) -> dict:
@@ -112,6 +116,10 @@ def preview_digest(query: Query, ctx: PolicyContext, audience: Audience) -> dict
 def post_digest_now(query: Query, ctx: PolicyContext, audience: Audience) -> dict:
     """Post this channel's (or user's) digest at once."""
     outcome = ctx.services.digests.post_now(audience)
+    if outcome.status == "held":
+        return render_notice(JUST_POSTED.format(where=_where(audience)))
+    if outcome.code in NOT_HERE:
+        return render_notice(s.NOT_A_MEMBER(ctx.language))
     if outcome.status == "failed":
         return render_notice(POST_FAILED.format(error=escape(outcome.error or "unknown error")))
     return render_notice(POSTED.format(where=_where(audience), parts=outcome.parts))
@@ -135,8 +143,8 @@ def reload_corpus(query: Query, ctx: PolicyContext) -> Reply:
 
 def register(table: CommandTable) -> None:
     """Add the subscription, digest and reload subcommands to the table."""
-    table.add(Intent.SUBSCRIBE, for_audience(subscribe))
-    table.add(Intent.UNSUBSCRIBE, for_audience(unsubscribe))
+    table.add(Intent.SUBSCRIBE, for_audience(subscribe), changes_channel=True, needs_membership=True)
+    table.add(Intent.UNSUBSCRIBE, for_audience(unsubscribe), changes_channel=True)
     table.add(Intent.SUBSCRIPTIONS, for_audience(list_subscriptions))
     table.add(Intent.DIGEST, for_audience(digest_usage))
     table.add(Intent.DIGEST, for_audience(preview_digest), action="preview")

@@ -10,6 +10,7 @@ with a response_url pointing at the fake), `event_callback` JSON, `block_actions
 """
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import itertools
@@ -23,10 +24,13 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Callable
 from urllib.parse import parse_qsl, urlencode
 
+from fake_slack_workspace import FakeWorkspaces
+
 BOT_USER_ID = "UBOTPOLICY"
 BOT_ID = "BPOLICYBOT"
 TEAM_ID = "T0POLICY"
 MESSAGE_METHODS = ("chat.postMessage", "chat.postEphemeral", "chat.update", "chat.scheduleMessage")
+NO_TOKEN_METHODS = ("oauth.v2.access",)  # called with the app's client id and secret instead
 
 
 # ---------------------------------------------------------------- Block Kit limits, as Slack enforces them
@@ -150,10 +154,15 @@ class FakeSlackAPI:
     def __init__(self, token: str = "xoxb-test-token"):
         self.token = token
         self.calls: list[Call] = []
+        self.clock: Callable[[], float] = time.time  # what `ts` is made of; tests with a clock of their own set it
         self._rate_limits: dict[str, list[int]] = {}
+        self._failures: dict[str, list] = {}
+        self._delays: dict[str, float] = {}
+        self._released = threading.Event()  # ends every delayed answer at once when the fake stops
         self._ts = itertools.count(1)
         self._changed = threading.Condition()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
+        self.workspaces = FakeWorkspaces(self.url, lambda: self.token)
         self._server.daemon_threads = True
         # A short poll keeps shutdown (which waits for the next poll) from costing half a second per test.
         self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
@@ -166,6 +175,7 @@ class FakeSlackAPI:
         return self
 
     def stop(self) -> None:
+        self._released.set()
         self._server.shutdown()
         self._server.server_close()
 
@@ -199,6 +209,16 @@ class FakeSlackAPI:
         """Answer the next `times` calls to `name` (a method or response_url name) with 429."""
         with self._changed:
             self._rate_limits[name] = [times, retry_after]
+
+    def fail(self, method: str, error: str, times: int = 1) -> None:
+        """Answer the next `times` calls to `method` with `{"ok": false, "error": error}`."""
+        with self._changed:
+            self._failures[method] = [times, error]
+
+    def delay(self, method: str, seconds: float) -> None:
+        """Do what `method` asks at once, but answer only after `seconds` (a response lost in transit)."""
+        with self._changed:
+            self._delays[method] = seconds
 
     # -- what happened
 
@@ -235,22 +255,43 @@ class FakeSlackAPI:
             self.calls.append(call)
             self._changed.notify_all()
 
+    def _take_failure(self, name: str) -> str | None:
+        return self._take(self._failures, name)
+
     def _take_rate_limit(self, name: str) -> int | None:
+        return self._take(self._rate_limits, name)
+
+    def _take(self, pending: dict[str, list], name: str):
+        """Use up one of the answers set for `name` (a count, then what to answer); None when none is left."""
         with self._changed:
-            entry = self._rate_limits.get(name)
+            entry = pending.get(name)
             if entry and entry[0] > 0:
                 entry[0] -= 1
                 return entry[1]
         return None
 
-    def _api(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
+    def _api(self, method: str, params: dict[str, Any], token: str | None = None) -> dict[str, Any]:
+        failure = self._take_failure(method) or self.workspaces.refusal(method, params)
+        if failure:
+            return {"ok": False, "error": failure}
+        kept = self.workspaces.answer(method, params, token)
+        if kept is not None:
+            return kept
         if method == "auth.test":
+            installed = self.workspaces.installations.get(token or "")
+            if installed is not None:
+                return {"ok": True, "url": f"https://{installed.team.lower()}.slack.com/", "team": installed.team,
+                        "user": "policybot", "team_id": installed.team, "user_id": installed.bot_user_id,
+                        "bot_id": installed.bot_id, "is_enterprise_install": False}
             return {"ok": True, "url": "https://policybot-test.slack.com/", "team": "Policy Test",
                     "user": "policybot", "team_id": TEAM_ID, "user_id": BOT_USER_ID, "bot_id": BOT_ID,
                     "is_enterprise_install": False}
         if method in MESSAGE_METHODS:
-            ts = f"{int(time.time())}.{next(self._ts):06d}"
-            return {"ok": True, "channel": params.get("channel"), "ts": ts,
+            ts = f"{int(self.clock())}.{next(self._ts):06d}"
+            channel = params.get("channel")
+            if method == "chat.postMessage":
+                channel = self.workspaces.posted(params, ts)  # a user id lands in the DM, as in Slack
+            return {"ok": True, "channel": channel, "ts": ts,
                     "message": {"type": "message", "text": params.get("text"), "ts": ts, "bot_id": BOT_ID,
                                 "user": BOT_USER_ID}}
         if method == "views.publish":
@@ -286,6 +327,10 @@ class FakeSlackAPI:
                     params = dict(parse_qsl(raw.decode("utf-8"), keep_blank_values=True))
                 auth = self.headers.get("Authorization", "")
                 token = auth[len("Bearer "):] if auth.startswith("Bearer ") else params.get("token")
+                if auth.startswith("Basic "):  # oauth.v2.access: the app's client id and secret
+                    client_id, _, secret = base64.b64decode(auth[len("Basic "):]).decode().partition(":")
+                    params.setdefault("client_id", client_id)
+                    params.setdefault("client_secret", secret)
                 if self.path.startswith("/response/"):
                     kind, name = "response_url", self.path[len("/response/"):]
                 elif self.path.startswith("/api/"):
@@ -311,8 +356,18 @@ class FakeSlackAPI:
                 else:
                     self._send(200, b"ok")
 
+            def do_GET(self):
+                if not self.path.startswith("/files-pri/"):
+                    self._send(404, b"not found")
+                    return
+                auth = self.headers.get("Authorization", "")
+                token = auth[len("Bearer "):] if auth.startswith("Bearer ") else None
+                status, body = fake.workspaces.download(self.path.split("?")[0], token)
+                fake._record(Call("download", self.path, {}, token, status))
+                self._send(status, body)
+
             def _web_api(self, method: str, params: dict, token: str | None) -> None:
-                if fake.token and token != fake.token:
+                if fake.token and method not in NO_TOKEN_METHODS and not fake.workspaces.accepts(token):
                     fake._record(Call("api", method, params, token, 401))
                     self._send(200, {"ok": False, "error": "invalid_auth"})
                     return
@@ -323,12 +378,18 @@ class FakeSlackAPI:
                     view = params.get("view")
                     view = json.loads(view) if isinstance(view, str) else (view or {})
                     problems = block_kit_problems(view.get("blocks"), max_blocks=100)
-                fake._record(Call("api", method, params, token, 200 if not problems else 400, problems))
                 if problems:
+                    fake._record(Call("api", method, params, token, 400, problems))
                     self._send(200, {"ok": False, "error": "invalid_blocks",
                                      "response_metadata": {"messages": problems}})
-                else:
-                    self._send(200, fake._api(method, params))
+                    return
+                answer = fake._api(method, params, token)
+                # A refusal Slack answers with `ok: false` is recorded apart from accepted calls.
+                fake._record(Call("api", method, params, token, 200 if answer.get("ok") else 400, problems))
+                delay = fake._delays.get(method)
+                if delay:
+                    fake._released.wait(delay)
+                self._send(200, answer)
 
         return Handler
 

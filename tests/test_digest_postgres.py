@@ -83,7 +83,7 @@ def test_instances_starting_together_migrate_once(postgres_url):
         t.join(60)
     assert errors == [] and len(stores) == 4
     with stores[0].engine.connect() as conn:
-        assert conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalars().all() == ["0002"]
+        assert conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalars().all() == ["0003"]
         assert compare_metadata(MigrationContext.configure(conn), store_module.metadata) == []
     for s in stores:
         s.close()

@@ -30,6 +30,7 @@ from bot.store import FAILED, NOT_HELPFUL, POSTED, SKIPPED, Audience, format_fee
 from digest_support import (ADMIN, CHANNEL, MONDAY, NEW_CLAUSE_WORDS, SHANGHAI, WEEKLY, Clock, add_new_document,
                             copy_seeds, digest_settings, message_text, posts_to)
 from handlers.publisher import SlackPublisher
+from handlers.workspaces import Workspaces
 
 UTC = dt.timezone.utc
 FRIDAY = MONDAY - dt.timedelta(days=3)  # the bot starts here, before the first slot
@@ -241,7 +242,7 @@ def test_a_429_that_outlasts_the_retries_is_retried_after_retry_after_at_a_later
     # A client without retry handlers: the 429 reaches the runner, which records it.
     services = world.services
     runner = DigestRunner(services.settings, services.engine, services.store,
-                          SlackPublisher(WebClient(token=TOKEN, base_url=world.fake.api_url)), world.clock)
+                          SlackPublisher(Workspaces(WebClient(token=TOKEN, base_url=world.fake.api_url))), world.clock)
     runner.register()
     world.fake.rate_limit("chat.postMessage", times=1, retry_after=120)
     world.clock.set(at(MONDAY, seconds=1))
@@ -258,18 +259,17 @@ def test_a_429_that_outlasts_the_retries_is_retried_after_retry_after_at_a_later
 def test_other_failures_are_recorded_and_retried_at_the_next_tick(world, caplog):
     runner = world.runner
     runner.register()
-    world.fake.token = "xoxb-someone-else"  # Slack now refuses the token: invalid_auth
+    world.fake.fail("chat.postMessage", "internal_error")  # Slack has a bad minute
     world.clock.set(at(MONDAY, seconds=1))
     with caplog.at_level("ERROR", logger="policybot.digests"):
         (failed,) = runner.tick()
-    assert failed.status == "failed" and "invalid_auth" in failed.error
-    assert "invalid_auth" in caplog.text
+    assert failed.status == "failed" and "internal_error" in failed.error
+    assert "internal_error" in caplog.text
     run = world.services.store.run(schedule_key(world.settings.schedules[0]), MONDAY, Audience.channel(CHANNEL))
     assert run.status == FAILED and run.next_attempt_at is not None
     assert [p.status for p in world.services.store.posts()] == ["failed"]
     assert world.services.store.last_digest(Audience.channel(CHANNEL)) is None
 
-    world.fake.token = TOKEN
     world.clock.advance(minutes=1)  # the next sweep
     (posted,) = runner.tick()
     assert posted.status == "posted"
