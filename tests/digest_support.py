@@ -3,9 +3,16 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import json
 import shutil
+from dataclasses import dataclass
 from pathlib import Path
 
+from fake_slack import FakeSlackAPI
+from slack_harness import make_runtime
+
+from bot.app import Runtime
+from bot.digest_runner import DigestRunner
 from bot.settings import DigestSchedule, Settings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -82,3 +89,45 @@ def message_text(call) -> str:
         blocks = json.loads(blocks)
     text = call.params.get("text", "") + "\n" + json.dumps(blocks or [], ensure_ascii=False)
     return text.replace("\u200b", "").replace("*", "")
+
+
+@dataclass
+class World:
+    """One bot process: its runtime over a corpus folder and database, a clock, the fake Slack."""
+
+    runtime: Runtime
+    clock: Clock
+    fake: FakeSlackAPI
+    folder: object
+
+    @property
+    def settings(self):
+        return self.runtime.settings
+
+    @property
+    def services(self):
+        return self.runtime.services
+
+    @property
+    def runner(self) -> DigestRunner:
+        return self.runtime.services.digests
+
+    def restart(self, **changes) -> "World":
+        """A new process: new engine, new runner, new connection pool; same database and corpus folder."""
+        self.runtime.close()
+        return start_world(dataclasses.replace(self.settings, **changes), self.clock, self.fake, self.folder)
+
+
+def start_world(settings, clock, fake, folder, **options) -> World:
+    """Start one bot process's runtime on `folder` (its corpus, its database) with the fake Slack."""
+    return World(make_runtime(settings, fake, folder, clock=clock, **options), clock, fake, folder)
+
+
+def reply_to_command(running, text: str, *, user: str = "U0ASKER", channel: str = CHANNEL) -> dict:
+    """Send `/policy <text>`; return the reply, from the ack or from the response_url."""
+    sent, name = running.slack.command(text, user=user, channel=channel)
+    assert sent.status == 200
+    body = sent.json() if sent.body else {}
+    if body.get("blocks") and "Working on it" not in json.dumps(body):
+        return body
+    return running.fake.wait_for_call(name, timeout=15)[0].params

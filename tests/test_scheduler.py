@@ -6,19 +6,15 @@ the scheduler posts with the production WebClient (429 retry handler included).
 """
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import json
 import threading
-import time
-from dataclasses import dataclass
 
 import pytest
 from fake_slack import FakeSlackAPI
-from slack_harness import TOKEN, make_runtime, running_app
+from slack_harness import TOKEN, running_app
 from slack_sdk import WebClient
 
-from bot.app import Runtime
 from bot.cron import crontab_weekdays, parse_crontab
 from bot.digest_runner import DigestRunner, latest_slot, schedule_key
 from bot.errors import ConfigError
@@ -27,8 +23,9 @@ from bot.settings import DigestSchedule, load_settings
 from bot.corpus.library import CorpusLibrary
 from bot.watcher import CorpusWatcher
 from bot.store import FAILED, NOT_HELPFUL, POSTED, SKIPPED, Audience, format_feedback
-from digest_support import (ADMIN, CHANNEL, MONDAY, NEW_CLAUSE_WORDS, SHANGHAI, WEEKLY, Clock, add_new_document,
-                            copy_seeds, digest_settings, message_text, posts_to)
+from digest_support import (ADMIN, CHANNEL, MONDAY, NEW_CLAUSE_WORDS, SHANGHAI, WEEKLY, Clock, World,
+                            add_new_document, copy_seeds, digest_settings, message_text, posts_to, reply_to_command,
+                            start_world)
 from handlers.publisher import SlackPublisher
 from handlers.workspaces import Workspaces
 
@@ -39,37 +36,6 @@ WEEK = dt.timedelta(days=7)
 
 def at(moment: dt.datetime, **delta) -> dt.datetime:
     return moment + dt.timedelta(**delta)
-
-
-@dataclass
-class World:
-    """One bot process: its runtime over a corpus folder and database, a clock, the fake Slack."""
-
-    runtime: Runtime
-    clock: Clock
-    fake: FakeSlackAPI
-    folder: object
-
-    @property
-    def settings(self):
-        return self.runtime.settings
-
-    @property
-    def services(self):
-        return self.runtime.services
-
-    @property
-    def runner(self) -> DigestRunner:
-        return self.runtime.services.digests
-
-    def restart(self, **changes) -> "World":
-        """A new process: new engine, new runner, new connection pool; same database and corpus folder."""
-        self.runtime.close()
-        return start_world(dataclasses.replace(self.settings, **changes), self.clock, self.fake, self.folder)
-
-
-def start_world(settings, clock, fake, folder, **options) -> World:
-    return World(make_runtime(settings, fake, folder, clock=clock, **options), clock, fake, folder)
 
 
 @pytest.fixture
@@ -142,16 +108,6 @@ def test_the_runner_refuses_a_bad_cron_before_starting(world):
 
 
 # ---------------------------------------------------------------- the conversation
-
-def reply_to_command(running, text: str, *, user: str = "U0ASKER", channel: str = CHANNEL) -> dict:
-    """Send `/policy <text>`; return the reply, from the ack or from the response_url."""
-    sent, name = running.slack.command(text, user=user, channel=channel)
-    assert sent.status == 200
-    body = sent.json() if sent.body else {}
-    if body.get("blocks") and "Working on it" not in json.dumps(body):
-        return body
-    return running.fake.wait_for_call(name, timeout=15)[0].params
-
 
 def test_subscribe_then_a_new_document_is_posted_once_with_the_new_clause(world):
     runner = world.runner
