@@ -468,18 +468,16 @@ class DigestRunner:
 
     def _confirm(self, run: DigestRun, now: dt.datetime) -> Outcome:
         key, slot, audience = run.schedule_key, run.slot, run.audience
-        kind = key.split(" ", 1)[0] if key.split(" ", 1)[0] in ("manual", "cli") else "scheduled"
+        kind = _kind(key)
         tag = DigestTag(key, slot, audience)
         try:
             found = self.publisher.find(tag, oldest=run.claimed_at - HISTORY_MARGIN, latest=now + HISTORY_MARGIN)
+        except DeliveryError as exc:
+            if not exc.permanent:
+                return self._unconfirmed(run, now, exc)
+            found = None  # the channel refuses for good: posting says so, and stops the digest
         except Exception as exc:  # the history could not be read: look again later, never post blindly
-            error = f"{type(exc).__name__}: {exc}"[:2000]
-            self.store.update_run(key, slot, audience, status=UNCONFIRMED, now=now, instance=self.instance,
-                                  error=f"could not look for the post: {error}",
-                                  next_attempt_at=now + retry_delay(run.attempts))
-            log.error("digest %s slot %s for %s: could not look for the post (%s); trying again later",
-                      key, slot.isoformat(), audience, error)
-            return Outcome(audience, "failed", kind, key, slot, error=error)
+            return self._unconfirmed(run, now, exc)
         if found:
             if not self.store.confirm_posted(run, instance=self.instance, now=now, message_ts=found):
                 log.warning("digest %s for %s: found without its baseline; the next digest repeats it", key, audience)
@@ -494,6 +492,16 @@ class DigestRunner:
         self.store.update_run(key, slot, audience, status=CLAIMED, now=now, instance=self.instance)
         return self._deliver(audience, schedule, kind=kind, claim=(key, slot),
                              post_empty=kind == "manual" or not schedule.skip_empty)
+
+    def _unconfirmed(self, run: DigestRun, now: dt.datetime, exc: Exception) -> Outcome:
+        """The channel's history could not be read: leave the run to be checked again later."""
+        error = f"{type(exc).__name__}: {exc}"[:2000]
+        self.store.update_run(run.schedule_key, run.slot, run.audience, status=UNCONFIRMED, now=now,
+                              instance=self.instance, error=f"could not look for the post: {error}",
+                              next_attempt_at=now + retry_delay(run.attempts))
+        log.error("digest %s slot %s for %s: could not look for the post (%s); trying again later",
+                  run.schedule_key, run.slot.isoformat(), run.audience, error)
+        return Outcome(run.audience, "failed", _kind(run.schedule_key), run.schedule_key, run.slot, error=error)
 
     def _deliver(self, audience: Audience, schedule: DigestSchedule, *, kind: str,
                  claim: tuple[str, dt.datetime] | None = None, post_empty: bool = True) -> Outcome:
@@ -574,3 +582,9 @@ class DigestRunner:
             self.store.log_post(record)
         except Exception:  # the post happened (or not) either way; the log line below says which
             log.exception("could not write the post log for %s", record.audience)
+
+
+def _kind(schedule_key: str) -> str:
+    """What posted a run, from its key: `manual …` and `cli …` are claimed per minute, the rest are schedules."""
+    first = schedule_key.split(" ", 1)[0]
+    return first if first in ("manual", "cli") else "scheduled"

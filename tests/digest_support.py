@@ -5,6 +5,8 @@ import dataclasses
 import datetime as dt
 import json
 import shutil
+import subprocess
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,6 +19,7 @@ from bot.settings import DigestSchedule, Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
+INSTANCE = Path(__file__).with_name("digest_instance.py")
 SHANGHAI = dt.timezone(dt.timedelta(hours=8))
 CHANNEL = "C0DIGEST"
 ADMIN = "U0ADMIN"
@@ -131,3 +134,49 @@ def reply_to_command(running, text: str, *, user: str = "U0ASKER", channel: str 
     if body.get("blocks") and "Working on it" not in json.dumps(body):
         return body
     return running.fake.wait_for_call(name, timeout=15)[0].params
+
+
+class Instance:
+    """A `digest_instance.py` process: one bot instance's runner."""
+
+    def __init__(self, corpus: Path, cache: Path, db: str, slack: str, start: dt.datetime):
+        self.process = subprocess.Popen(
+            [sys.executable, str(INSTANCE), "--corpus", str(corpus), "--cache", str(cache), "--db", db,
+             "--slack", slack, "--start", start.isoformat()],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, encoding="utf-8")
+
+    def wait_ready(self) -> None:
+        line = self.process.stdout.readline()
+        assert line.strip() == "ready", f"instance did not start (exit {self.process.poll()})"
+
+    def send_tick(self, when: dt.datetime) -> None:
+        self.process.stdin.write(f"tick {when.isoformat()}\n")
+        self.process.stdin.flush()
+
+    def result(self) -> list[dict]:
+        line = self.process.stdout.readline()
+        assert line, f"instance ended (exit {self.process.poll()})"
+        return json.loads(line)
+
+    def kill(self) -> None:
+        """Stop the process at once, as a deploy or the OOM killer would: no cleanup, nothing flushed."""
+        self.process.kill()
+        self.process.wait(15)
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.stdin.write("quit\n")
+            self.process.stdin.flush()
+            try:
+                self.process.wait(15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+        self.process.stdout.close()
+        self.process.stdin.close()
+
+
+def tick_all(instances: list[Instance], when: dt.datetime) -> list[str]:
+    """Tick every instance at the same moment; return every outcome's status."""
+    for instance in instances:
+        instance.send_tick(when)
+    return [o["status"] for instance in instances for o in instance.result()]

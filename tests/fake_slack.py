@@ -419,14 +419,28 @@ class Sent:
             return self.body.decode("utf-8", "replace")
 
 
+_REQUEST_IDS = itertools.count(1)
+
+
+def send(url: str, body: bytes, headers: dict[str, str], timeout: float = 10) -> Sent:
+    """POST exactly these bytes and headers (a captured request can be replayed, to any instance)."""
+    request = urllib.request.Request(url, data=body, headers=headers, method="POST")
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            return Sent(response.status, response.read(), dict(response.headers))
+    except urllib.error.HTTPError as error:
+        return Sent(error.code, error.read(), dict(error.headers))
+
+
 class SlackSender:
-    """Posts correctly signed requests to the app, as Slack does."""
+    """Posts correctly signed requests to the app, as Slack does; `last_request` is the last one sent."""
 
     def __init__(self, app_url: str, signing_secret: str, fake: FakeSlackAPI):
         self.app_url = app_url
         self.secret = signing_secret
         self.fake = fake
-        self._ids = itertools.count(1)
+        self._ids = _REQUEST_IDS  # shared: two senders (two instances' tests) never make the same request
+        self.last_request: tuple[bytes, dict[str, str]] | None = None
 
     def post(self, body: bytes, content_type: str, *, timestamp: str | None = None,
              signature: str | None = None, headers: dict[str, str] | None = None, timeout: float = 10) -> Sent:
@@ -438,12 +452,8 @@ class SlackSender:
             "User-Agent": "Slackbot 1.0 (+https://api.slack.com/robots)",
             **(headers or {}),
         }
-        request = urllib.request.Request(self.app_url, data=body, headers=all_headers, method="POST")
-        try:
-            with urllib.request.urlopen(request, timeout=timeout) as response:
-                return Sent(response.status, response.read(), dict(response.headers))
-        except urllib.error.HTTPError as error:
-            return Sent(error.code, error.read(), dict(error.headers))
+        self.last_request = (body, all_headers)
+        return send(self.app_url, body, all_headers, timeout)
 
     # -- the shapes Slack sends
 

@@ -163,10 +163,11 @@ class FakeWorkspaces:
                                         "is_archived": found.archived, "name": channel_id.lower()}}
 
     def _history(self, params: dict[str, Any], token: str | None) -> dict[str, Any]:
-        found = self.channels.get(str(params.get("channel")))
-        if found is None:
+        channel_id = str(params.get("channel"))
+        found = self.channels.get(channel_id) or FakeChannel(channel_id)  # a channel nobody posted in yet
+        if not found.member and channel_id.startswith("G"):
             return {"ok": False, "error": "channel_not_found"}
-        if not found.member and not found.id.startswith("D"):
+        if not found.member and not channel_id.startswith("D"):
             return {"ok": False, "error": "not_in_channel"}
         inclusive = str(params.get("inclusive")).lower() in ("1", "true")
         oldest = float(params.get("oldest") or 0)
