@@ -7,11 +7,13 @@ import json
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 from fake_slack import FakeSlackAPI
-from slack_harness import make_runtime
+from slack_harness import TOKEN, make_runtime
 
 from bot.app import Runtime
 from bot.digest_runner import DigestRunner
@@ -38,6 +40,7 @@ NEW_DOCUMENT = """乐山市关于加大全社会研发投入的实施方案
 (二)建设中试熟化平台。支持企业与高校院所共建中试基地,推动科技成果就地转化。(牵头单位:市经济和信息化局)
 """
 NEW_CLAUSE_WORDS = "研发投入倍增计划"
+FRIDAY = MONDAY - dt.timedelta(days=3)  # the bot starts here, before the first slot
 
 
 class Clock:
@@ -124,6 +127,26 @@ class World:
 def start_world(settings, clock, fake, folder, **options) -> World:
     """Start one bot process's runtime on `folder` (its corpus, its database) with the fake Slack."""
     return World(make_runtime(settings, fake, folder, clock=clock, **options), clock, fake, folder)
+
+
+@contextmanager
+def worlds_on_one_database(settings, tmp_path: Path, count: int = 1, *, start: dt.datetime = FRIDAY,
+                           **changes) -> Iterator[list[World]]:
+    """`count` bot instances on one corpus folder and one database, a fake Slack, one clock set to `start`.
+
+    The fake's message ts follow the same clock, as Slack's follow the real one.
+    """
+    folder = copy_seeds(tmp_path / "corpus")
+    here = digest_settings(settings, folder, settings.cache_dir, "sqlite://", **changes)
+    with FakeSlackAPI(token=TOKEN) as fake:
+        clock = Clock(start)
+        fake.clock = lambda: clock().timestamp()
+        worlds = [start_world(here, clock, fake, tmp_path) for _ in range(count)]
+        try:
+            yield worlds
+        finally:
+            for world in worlds:
+                world.runtime.close()
 
 
 def reply_to_command(running, text: str, *, user: str = "U0ASKER", channel: str = CHANNEL) -> dict:

@@ -13,16 +13,14 @@ import datetime as dt
 import json
 
 import pytest
-from fake_slack import FakeSlackAPI
-from slack_harness import TOKEN, running_app
+from slack_harness import running_app
 
 from bot.errors import ConfigError
 from bot.settings import load_settings
 from bot.store import Audience
-from digest_support import (ADMIN, CHANNEL, MONDAY, ROOT, Clock, copy_seeds, digest_settings, message_text,
-                            posts_to, reply_to_command, start_world)
+from digest_support import (ADMIN, CHANNEL, FRIDAY, MONDAY, ROOT, message_text, posts_to, reply_to_command,
+                            start_world, worlds_on_one_database)
 
-FRIDAY = MONDAY - dt.timedelta(days=3)
 TEAM_ROOM = "C0TEAMROOM"  # a channel with no configured schedule
 LEAD, OTHER = "U0LEAD", "U0OTHER"
 
@@ -37,14 +35,8 @@ def said(reply: dict) -> str:
 
 @pytest.fixture
 def world(settings, tmp_path):
-    folder = copy_seeds(tmp_path / "corpus")
-    here = digest_settings(settings, folder, settings.cache_dir, "sqlite://")
-    with FakeSlackAPI(token=TOKEN) as fake:
-        clock = Clock(FRIDAY)
-        fake.clock = lambda: clock().timestamp()  # message ts on the test's clock, as the runner reads them
-        world = start_world(here, clock, fake, tmp_path)
+    with worlds_on_one_database(settings, tmp_path) as (world,):
         yield world
-        world.runtime.close()
 
 
 def attempts_to(fake, channel: str) -> list:

@@ -10,6 +10,8 @@ import datetime as dt
 import os
 import secrets
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -181,69 +183,64 @@ def _run_of_the_slot(shared_db: str):
         check.close()
 
 
-def test_a_process_killed_while_it_waits_out_a_429_does_not_lose_the_weeks_digest(shared_db, tmp_path, settings):
+@contextmanager
+def doomed_and_survivor(shared_db: str, tmp_path: Path, settings) -> Iterator[tuple]:
+    """Two `serve` processes on one subscribed channel, their clock at Friday; the fake Slack's ts follow it."""
     corpus = _one_subscribed_channel(shared_db, tmp_path)
     start = MONDAY - dt.timedelta(days=3)
     with FakeSlackAPI(token=TOKEN) as fake:
         now = [start]
         fake.clock = lambda: now[0].timestamp()
-        fake.rate_limit("chat.postMessage", times=1, retry_after=60)
         instances = [Instance(corpus, settings.cache_dir, shared_db, fake.api_url, start) for _ in range(2)]
         try:
             for instance in instances:
                 instance.wait_ready()
-            doomed, survivor = instances
-            now[0] = MONDAY + dt.timedelta(seconds=1)
-            doomed.send_tick(now[0])
-            fake.wait_for(lambda calls: any(c.name == "chat.postMessage" and c.status == 429 for c in calls), 30)
-            doomed.kill()  # a deploy while the client sleeps out Retry-After
-            assert _run_of_the_slot(shared_db)[0].status == "posting"
-
-            now[0] = MONDAY + dt.timedelta(minutes=2)  # within the lease the post may still be on its way
-            assert tick_all([survivor], now[0]) == []
-            now[0] = MONDAY + dt.timedelta(minutes=12)  # after it: not in the channel, so it is posted
-            assert tick_all([survivor], now[0]) == ["posted"]
-            now[0] = MONDAY + dt.timedelta(minutes=13)
-            assert tick_all([survivor], now[0]) == []
+            yield fake, now, *instances
         finally:
             for instance in instances:
                 instance.stop()
+
+
+def test_a_process_killed_while_it_waits_out_a_429_does_not_lose_the_weeks_digest(shared_db, tmp_path, settings):
+    with doomed_and_survivor(shared_db, tmp_path, settings) as (fake, now, doomed, survivor):
+        fake.rate_limit("chat.postMessage", times=1, retry_after=60)
+        now[0] = MONDAY + dt.timedelta(seconds=1)
+        doomed.send_tick(now[0])
+        fake.wait_for(lambda calls: any(c.name == "chat.postMessage" and c.status == 429 for c in calls), 30)
+        doomed.kill()  # a deploy while the client sleeps out Retry-After
+        assert _run_of_the_slot(shared_db)[0].status == "posting"
+
+        now[0] = MONDAY + dt.timedelta(minutes=2)  # within the lease the post may still be on its way
+        assert tick_all([survivor], now[0]) == []
+        now[0] = MONDAY + dt.timedelta(minutes=12)  # after it: not in the channel, so it is posted
+        assert tick_all([survivor], now[0]) == ["posted"]
+        now[0] = MONDAY + dt.timedelta(minutes=13)
+        assert tick_all([survivor], now[0]) == []
         (post,) = posts_to(fake, CHANNEL)
         assert NEW_CLAUSE_WORDS not in message_text(post) and "研发投入" in message_text(post)
         assert post.params["metadata"] == {"event_type": "policybot_digest", "event_payload": {
             "schedule": f"{CHANNEL} 0 9 * * 1 Asia/Shanghai", "slot": MONDAY.astimezone(UTC).isoformat(),
             "audience": f"channel:{CHANNEL}"}}
+        ts = post_ts(fake, post)
     run, baseline, posts = _run_of_the_slot(shared_db)
-    assert run.status == "posted" and run.message_ts == post_ts(fake, post)
+    assert run.status == "posted" and run.message_ts == ts
     assert baseline is not None and posts == ["posted"]
 
 
 def test_a_process_killed_after_slack_took_the_post_is_not_posted_twice(shared_db, tmp_path, settings):
-    corpus = _one_subscribed_channel(shared_db, tmp_path)
-    start = MONDAY - dt.timedelta(days=3)
-    with FakeSlackAPI(token=TOKEN) as fake:
-        now = [start]
-        fake.clock = lambda: now[0].timestamp()
+    with doomed_and_survivor(shared_db, tmp_path, settings) as (fake, now, doomed, survivor):
         fake.delay("chat.postMessage", 60)  # Slack shows the message; its answer never reaches the poster
-        instances = [Instance(corpus, settings.cache_dir, shared_db, fake.api_url, start) for _ in range(2)]
-        try:
-            for instance in instances:
-                instance.wait_ready()
-            doomed, survivor = instances
-            now[0] = MONDAY + dt.timedelta(seconds=1)
-            doomed.send_tick(now[0])
-            fake.wait_for_call("chat.postMessage", timeout=30)
-            doomed.kill()
-            fake.delay("chat.postMessage", 0)
+        now[0] = MONDAY + dt.timedelta(seconds=1)
+        doomed.send_tick(now[0])
+        fake.wait_for_call("chat.postMessage", timeout=30)
+        doomed.kill()
+        fake.delay("chat.postMessage", 0)
 
-            now[0] = MONDAY + dt.timedelta(minutes=12)
-            assert tick_all([survivor], now[0]) == ["recovered"]
-            # Its baseline was kept with the run: next week's digest says what is new since this one.
-            now[0] = MONDAY + dt.timedelta(days=7, seconds=1)
-            assert tick_all([survivor], now[0]) == ["posted"]
-        finally:
-            for instance in instances:
-                instance.stop()
+        now[0] = MONDAY + dt.timedelta(minutes=12)
+        assert tick_all([survivor], now[0]) == ["recovered"]
+        # Its baseline was kept with the run: next week's digest says what is new since this one.
+        now[0] = MONDAY + dt.timedelta(days=7, seconds=1)
+        assert tick_all([survivor], now[0]) == ["posted"]
         first, second = posts_to(fake, CHANNEL)
         assert first.params["metadata"]["event_payload"]["slot"] == MONDAY.astimezone(UTC).isoformat()
         assert "Nothing new in the policy documents since the last digest on 2026-11-23" in message_text(second)

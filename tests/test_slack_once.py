@@ -11,16 +11,13 @@ import json
 import logging
 
 import pytest
-from fake_slack import FakeSlackAPI, send
-from slack_harness import TOKEN, running_app
+from fake_slack import send
+from slack_harness import running_app
 
 from bot.digest_runner import LEASE, schedule_key
 from bot.settings import DigestSchedule
 from bot.store import POSTING, Audience
-from digest_support import (ADMIN, CHANNEL, MONDAY, Clock, copy_seeds, digest_settings, posts_to, reply_to_command,
-                            start_world)
-
-FRIDAY = MONDAY - dt.timedelta(days=3)
+from digest_support import ADMIN, CHANNEL, FRIDAY, MONDAY, posts_to, reply_to_command, worlds_on_one_database
 
 
 def at(moment: dt.datetime, **delta) -> dt.datetime:
@@ -30,16 +27,8 @@ def at(moment: dt.datetime, **delta) -> dt.datetime:
 @pytest.fixture
 def worlds(settings, tmp_path):
     """Two instances of the bot on one database and one corpus folder, with one fake Slack."""
-    folder = copy_seeds(tmp_path / "corpus")
-    here = digest_settings(settings, folder, settings.cache_dir, "sqlite://")
-    with FakeSlackAPI(token=TOKEN) as fake:
-        clock = Clock(FRIDAY)
-        fake.clock = lambda: clock().timestamp()
-        first = start_world(here, clock, fake, tmp_path)
-        second = start_world(here, clock, fake, tmp_path)
-        yield first, second
-        first.runtime.close()
-        second.runtime.close()
+    with worlds_on_one_database(settings, tmp_path, 2) as pair:
+        yield pair
 
 
 def replies_in(fake, channel: str) -> list:
