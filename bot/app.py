@@ -226,10 +226,11 @@ def build_app(runtime: Runtime, *, listener_executor: "Executor | None" = None) 
     socket_mode = runtime.slack.socket_mode
     oauth = {}
     if runtime.slack.distributed:
-        from handlers.install import oauth_settings
+        from handlers.install import not_installed_message, oauth_settings
 
         oauth["oauth_settings"] = oauth_settings(runtime.workspaces, client_secret=runtime.slack.client_secret or "",
                                                  api_url=runtime.slack.api_url, redirect_uri=runtime.slack.redirect_uri)
+        oauth["user_facing_authorize_error_message"] = not_installed_message()
     try:
         app = App(
             client=runtime.client,
@@ -243,5 +244,7 @@ def build_app(runtime: Runtime, *, listener_executor: "Executor | None" = None) 
         )
     except BoltError as exc:  # Bolt calls auth.test here, and wraps Slack's refusal in BoltError
         raise ConfigError([f"SLACK_BOT_TOKEN: Slack did not accept the bot token ({exc})"]) from None
+    if runtime.slack.distributed:
+        app.enable_token_revocation_listeners()  # an uninstalled workspace's tokens are forgotten
     register(app, runtime.services)
     return app

@@ -160,3 +160,6 @@ COMMAND_HELP.update({
             Text("收录一个网页或文件(也可在私信中上传文件)", "add a web page or file (or upload one in a DM)"),
             "add https://www.gov.cn/zhengce/content/2021-03/13/content_5592681.htm"),
 })
+NOT_INSTALLED = Text("policybot 没有安装在这个工作区,或安装已失效:请管理员重新安装。",
+                     "policybot is not installed in this workspace, or its installation lapsed: an admin needs to "
+                     "install it again.")

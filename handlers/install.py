@@ -12,6 +12,8 @@ import urllib.parse
 
 from slack_bolt.oauth.oauth_settings import OAuthSettings
 
+from bot import strings as s
+
 from handlers.workspaces import Workspaces
 
 INSTALL_PATH = "/slack/install"
@@ -37,6 +39,11 @@ def authorization_url(api_url: str) -> str:
     path = parts.path.rstrip("/")
     base = path[: -len("/api")] if path.endswith("/api") else path
     return urllib.parse.urlunsplit((parts.scheme, parts.netloc, f"{base}/oauth/v2/authorize", "", ""))
+
+
+def not_installed_message() -> str:
+    """What someone in a workspace without an installation is told (their language is unknown then: both)."""
+    return f"{s.NOT_INSTALLED('zh')}\n{s.NOT_INSTALLED('en')}"
 
 
 def oauth_settings(workspaces: Workspaces, *, client_secret: str, api_url: str,

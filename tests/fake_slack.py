@@ -458,12 +458,12 @@ class SlackSender:
     # -- the shapes Slack sends
 
     def command(self, text: str, *, user: str = "U0ASKER", channel: str = "C0GENERAL",
-                response_name: str | None = None, **kwargs) -> tuple[Sent, str]:
+                response_name: str | None = None, team: str = TEAM_ID, **kwargs) -> tuple[Sent, str]:
         """Send `/policy <text>`; return the HTTP answer and the response_url's name."""
         n = next(self._ids)
         response_name = response_name or f"cmd-{n}"
         form = {
-            "token": "legacy-verification-token", "team_id": TEAM_ID, "team_domain": "policy-test",
+            "token": "legacy-verification-token", "team_id": team, "team_domain": "policy-test",
             "channel_id": channel, "channel_name": "general", "user_id": user, "user_name": "asker",
             "command": "/policy", "text": text, "api_app_id": "A0POLICY", "is_enterprise_install": "false",
             "response_url": self.fake.response_url(response_name), "trigger_id": f"{n}.1.abc",
@@ -472,12 +472,12 @@ class SlackSender:
         return self.post(body, "application/x-www-form-urlencoded", **kwargs), response_name
 
     def event(self, event: dict[str, Any], *, event_id: str | None = None, retry_num: int | None = None,
-              **kwargs) -> Sent:
+              team: str = TEAM_ID, **kwargs) -> Sent:
         event_id = event_id or f"Ev{next(self._ids):08d}"
         envelope = {
-            "token": "legacy-verification-token", "team_id": TEAM_ID, "api_app_id": "A0POLICY",
+            "token": "legacy-verification-token", "team_id": team, "api_app_id": "A0POLICY",
             "event": event, "type": "event_callback", "event_id": event_id, "event_time": int(time.time()),
-            "authorizations": [{"enterprise_id": None, "team_id": TEAM_ID, "user_id": BOT_USER_ID,
+            "authorizations": [{"enterprise_id": None, "team_id": team, "user_id": BOT_USER_ID,
                                 "is_bot": True, "is_enterprise_install": False}],
             "is_ext_shared_channel": False,
         }
@@ -491,7 +491,7 @@ class SlackSender:
                        ts: str | None = None, **kwargs) -> tuple[Sent, dict]:
         ts = ts or f"{int(time.time())}.{next(self._ids):06d}"
         event = {"type": "message", "channel": channel, "user": user, "text": text, "ts": ts,
-                 "event_ts": ts, "channel_type": "im", "team": TEAM_ID,
+                 "event_ts": ts, "channel_type": "im", "team": kwargs.get("team", TEAM_ID),
                  "client_msg_id": f"msg-{ts}"}
         return self.event(event, **kwargs), event
 
