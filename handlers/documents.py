@@ -13,12 +13,14 @@ from __future__ import annotations
 import logging
 import re
 import urllib.parse
+from pathlib import PurePosixPath
 
 from slack_sdk.errors import SlackApiError
 
 from bot import strings as s
 from bot.corpus.fetch import FetchError, FetchLimits, download
-from bot.corpus.library import AddError, AddResult
+from bot.corpus.library import AddError, AddResult, safe_name
+from bot.corpus.reader import DOCUMENT_SUFFIXES
 from bot.model import Intent, Query
 from bot.seen import EVENT_TTL
 from bot.services import Services
@@ -33,6 +35,9 @@ MAX_FILES = 5  # files taken from one message; more is a mistake or a dump
 MAX_PROBLEMS = 5
 # Hosts the bot's token may be sent to when it downloads a file Slack told it about.
 SLACK_FILE_HOSTS = ("slack.com", "slack-edge.com", "slack-gov.com", "slack-files.com")
+# Types whose files may carry another suffix (`plan.pdf.bin`, `notice.aspx`): downloaded and looked at.
+DOCUMENT_TYPES = ("application/pdf", "application/vnd.openxmlformats-officedocument.wordprocessingml",
+                  "text/", "application/ofd", "application/xhtml")
 _LINK = re.compile(r"^<([^<>|]+)(?:\|[^<>]*)?>$")  # Slack's `<https://…|label>`
 
 
@@ -114,6 +119,12 @@ def add_shared_file(services: Services, client, file_id: str, user_id: str, lang
         return not_added(file_id, s.FILE_UNREADABLE(language).format(error=exc.response.get("error")), language)
     name = info.get("name") or info.get("title") or file_id
     size = info.get("size") or 0
+    suffix = PurePosixPath(name).suffix.lower()
+    if suffix and suffix not in DOCUMENT_SUFFIXES and not (info.get("mimetype") or "").startswith(DOCUMENT_TYPES):
+        try:  # an image or a video is not downloaded only to be refused
+            safe_name(name)
+        except AddError as exc:
+            return not_added(name, str(exc), language)
     if size > limits.max_bytes:
         reason = s.FILE_TOO_LARGE(language).format(size=round(size / 2**20, 1), limit=limits.max_bytes // 2**20)
         return not_added(name, reason, language)

@@ -18,6 +18,7 @@ import json
 import threading
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -363,7 +364,7 @@ class FakeSlackAPI:
                 auth = self.headers.get("Authorization", "")
                 token = auth[len("Bearer "):] if auth.startswith("Bearer ") else None
                 status, body = fake.workspaces.download(self.path.split("?")[0], token)
-                fake._record(Call("download", self.path, {}, token, status))
+                fake._record(Call("download", "download", {"path": urllib.parse.unquote(self.path)}, token, status))
                 self._send(status, body)
 
             def _web_api(self, method: str, params: dict, token: str | None) -> None:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import itertools
 import json
 import threading
+import urllib.parse
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -37,6 +38,7 @@ class FakeFile:
     content: bytes
     team: str
     mimetype: str = "application/octet-stream"
+    size: int | None = None  # what files.info says, when it is not the content's (a huge upload)
 
 
 @dataclass
@@ -71,11 +73,11 @@ class FakeWorkspaces:
             return found
 
     def add_file(self, name: str, content: bytes, *, team: str = DEFAULT_TEAM,
-                 mimetype: str = "application/octet-stream") -> str:
+                 mimetype: str = "application/octet-stream", size: int | None = None) -> str:
         """Upload a file (as a user would); return its id."""
         with self._lock:
             file_id = f"F{next(self._ids):08d}"
-            self.files[file_id] = FakeFile(file_id, name, content, team, mimetype)
+            self.files[file_id] = FakeFile(file_id, name, content, team, mimetype, size)
             return file_id
 
     def oauth_client(self, client_id: str, client_secret: str) -> None:
@@ -201,10 +203,11 @@ class FakeWorkspaces:
         found = self.files.get(str(params.get("file")))
         if found is None or found.team != self.team_of(token):
             return {"ok": False, "error": "file_not_found"}
-        url = f"{self.base_url}/files-pri/{found.team}-{found.id}/{found.name}"
+        url = f"{self.base_url}/files-pri/{found.team}-{found.id}/{urllib.parse.quote(found.name)}"
         return {"ok": True, "file": {"id": found.id, "name": found.name, "title": found.name,
                                      "mimetype": found.mimetype, "filetype": found.name.rsplit(".", 1)[-1],
-                                     "size": len(found.content), "url_private": url,
+                                     "size": found.size if found.size is not None else len(found.content),
+                                     "url_private": url,
                                      "url_private_download": url + "?download=1", "is_external": False}}
 
     def _oauth(self, params: dict[str, Any], token: str | None) -> dict[str, Any]:

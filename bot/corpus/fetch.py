@@ -38,6 +38,7 @@ _SUFFIX_OF_TYPE = {
     "application/vnd.openxmlformats-officedocument.wordprocessingml.document": ".docx",
     "application/ofd": ".ofd", "application/x-ofd": ".ofd", "text/plain": ".txt", "text/markdown": ".md",
 }
+_URL_SAFE = "/%:@!$&'()*+,;=-._~"  # RFC 3986 reserved and unreserved characters, and escapes already made
 _KNOWN_SUFFIXES = (".html", ".htm", ".pdf", ".docx", ".ofd", ".txt", ".md")
 
 
@@ -72,7 +73,9 @@ class Download:
 
 
 def check_url(url: str) -> str:
-    """Return `url` if it is an http(s) address with a host.
+    """Return `url` if it is an http(s) address with a host, spaces and non-ASCII in its path percent-encoded.
+
+    Government sites put Chinese file names in their addresses (`/附件/方案.pdf`); HTTP wants them encoded.
 
     Raises:
         FetchError: for any other scheme (file:, ftp:, data:, ...) or a missing host.
@@ -82,7 +85,8 @@ def check_url(url: str) -> str:
         raise FetchError("refused: only http:// and https:// addresses are fetched")
     if not parts.hostname:
         raise FetchError("refused: no host in the address")
-    return url.strip()
+    return urllib.parse.urlunsplit(parts._replace(path=urllib.parse.quote(parts.path, safe=_URL_SAFE),
+                                                  query=urllib.parse.quote(parts.query, safe=_URL_SAFE + "?")))
 
 
 def is_public_address(address: str) -> bool:
