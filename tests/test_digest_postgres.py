@@ -258,3 +258,49 @@ def post_ts(fake, call) -> str:
     """The ts Slack gave a message the fake accepted."""
     channel = fake.workspaces.channels[call.params["channel"]]
     return next(m["ts"] for m in channel.messages if m.get("metadata") == call.params.get("metadata"))
+
+
+# ---------------------------------------------------------------- migration 0003 on a database in use
+
+def test_a_database_at_0002_is_upgraded_with_its_rows(shared_db):
+    from alembic import command
+    from alembic.config import Config
+
+    engine = sa.create_engine(shared_db)
+    config = Config()
+    config.set_main_option("script_location", str(store_module.MIGRATIONS))
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "0002")
+        connection.execute(sa.text("INSERT INTO subscriptions (audience, topic, created_by, created_at) "
+                                   "VALUES ('channel:C1', '研发', 'U1', '2026-01-01 00:00:00')"))
+        connection.execute(sa.text(
+            "INSERT INTO digest_runs (schedule_key, slot, audience, status, instance, attempts, claimed_at, "
+            "updated_at) VALUES ('C1 0 9 * * 1 Asia/Shanghai', '2026-01-05 01:00:00', 'channel:C1', 'posting', "
+            "'old:1', 1, '2026-01-05 01:00:01', '2026-01-05 01:00:01')"))
+    engine.dispose()
+    store = Store.open(shared_db)
+    try:
+        (subscription,) = store.subscriptions(Audience.channel("C1"))
+        assert (subscription.topic, subscription.audience.team) == ("研发", "")
+        assert store.owner_of(Audience.channel("C1")) == "U1"
+        # A post interrupted before the upgrade is checked like any other.
+        later = dt.datetime(2026, 1, 5, 2, tzinfo=UTC)
+        assert [r.status for r in store.unconfirm_stale_posts(later, LEASE)] == ["posting"]
+        assert store.claim_keys(["event:Ev1"], now=later, ttl=LEASE) and store.all_audience_settings() == []
+        with store.engine.connect() as conn:
+            assert conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar() == "0003"
+            assert compare_metadata(MigrationContext.configure(conn), store_module.metadata) == []
+    finally:
+        store.close()
+    # And back, keeping the rows of 0002, then forward again.
+    for target in ("0002", "head"):
+        with engine.begin() as connection:
+            config.attributes["connection"] = connection
+            (command.downgrade if target == "0002" else command.upgrade)(config, target)
+    engine.dispose()
+    store = Store.open(shared_db)
+    try:
+        assert store.topics(Audience.channel("C1")) == ["研发"]
+    finally:
+        store.close()

@@ -14,13 +14,23 @@ def test_the_policy_command_has_a_usage_hint_that_works():
 
 def test_minimal_bot_scopes():
     assert sorted(MANIFEST["oauth_config"]["scopes"]["bot"]) == sorted(
-        ["commands", "chat:write", "im:history", "app_mentions:read"])
+        ["commands", "chat:write", "im:history", "im:write", "app_mentions:read", "channels:read", "groups:read",
+         "channels:history", "groups:history", "files:read"])
     assert "user" not in MANIFEST["oauth_config"]["scopes"]
+
+
+def test_the_install_flow_asks_for_the_manifests_scopes():
+    from handlers.install import BOT_SCOPES, REDIRECT_PATH
+
+    assert list(BOT_SCOPES) == MANIFEST["oauth_config"]["scopes"]["bot"]
+    manifest_text = (PROJECT_ROOT / "config" / "slack-manifest.yaml").read_text(encoding="utf-8")
+    assert f"#   - https://policybot.example.org{REDIRECT_PATH}" in manifest_text
 
 
 def test_events_interactivity_and_socket_mode():
     settings = MANIFEST["settings"]
-    assert sorted(settings["event_subscriptions"]["bot_events"]) == ["app_home_opened", "app_mention", "message.im"]
+    assert sorted(settings["event_subscriptions"]["bot_events"]) == [
+        "app_home_opened", "app_mention", "app_uninstalled", "message.im", "tokens_revoked"]
     assert settings["interactivity"]["is_enabled"] is True
     assert settings["socket_mode_enabled"] is True
     home = MANIFEST["features"]["app_home"]
