@@ -163,3 +163,4 @@ COMMAND_HELP.update({
 NOT_INSTALLED = Text("policybot 没有安装在这个工作区,或安装已失效:请管理员重新安装。",
                      "policybot is not installed in this workspace, or its installation lapsed: an admin needs to "
                      "install it again.")
+PAUSED = Text("{where}的摘要已停止:{why}", "Digests {where} have stopped: {why}")

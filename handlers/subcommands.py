@@ -10,8 +10,9 @@ from bot.digest import topic_hits
 from bot.model import Intent, Query
 from bot.store import Audience, normalize_topic
 from handlers import digest_blocks as view
-from handlers.blocks import escape, plain, render_notice
+from handlers.blocks import context, escape, plain, render_notice
 from handlers.context import PolicyContext, Reply
+from handlers.digest_stopped import stopped_note
 from handlers.table import CommandTable
 
 MAX_SUBSCRIPTIONS = 25  # per channel or user: a digest of more topics is not read
@@ -98,8 +99,13 @@ def unsubscribe(query: Query, ctx: PolicyContext, audience: Audience) -> dict:
 def list_subscriptions(query: Query, ctx: PolicyContext, audience: Audience) -> dict:
     """List the topics followed here and when digests arrive."""
     services = ctx.services
-    return view.render_subscriptions(services.store.subscriptions(audience), _where(audience),
-                                     services.digests.schedules_for(audience), prefix=ctx.prefix)
+    message = view.render_subscriptions(services.store.subscriptions(audience), _where(audience),
+                                        services.digests.schedules_for(audience), prefix=ctx.prefix)
+    stopped = stopped_note(services.store.audience_settings(audience), s.WHERE_DM(ctx.language) if audience.is_user
+                           else s.WHERE_CHANNEL(ctx.language), ctx.language)
+    if stopped:
+        message["blocks"].append(context(stopped))
+    return message
 
 
 def digest_usage(query: Query, ctx: PolicyContext, audience: Audience) -> dict:

@@ -230,6 +230,9 @@ def test_a_permanent_refusal_stops_the_retries_marks_the_channel_and_tells_who_s
         assert TEAM_ROOM not in {o.audience.id for o in world.runner.tick()}
     assert len(attempts_to(fake, TEAM_ROOM)) == 1 and len(posts_to(fake, LEAD)) == 1
     assert [p.status for p in store.posts(Audience.channel(TEAM_ROOM))] == ["blocked"]
+    with running_app(world.runtime, fake) as running:  # whoever lists the topics sees it too
+        listed = said(reply_to_command(running, "subscriptions", channel=TEAM_ROOM, user=OTHER))
+        assert "本频道的摘要已停止:" in listed and told in listed
 
 
 def test_invited_back_the_channel_gets_the_digest_it_missed(world):

@@ -352,7 +352,7 @@ def test_feedback_buttons_store_the_click_and_thank_the_user_privately(world):
     assert (item.user_id, item.query, item.intent, item.verdict) == ("U0CRITIC", "target 研发", "target", NOT_HELPFUL)
     assert item.clause_ids == ("chengdu-2021-sci-tech-innovation-decision#p0", "gone#1")
     assert item.shown[0][1].startswith("《中共成都市委") and item.shown[1] == ("gone#1", None)
-    assert item.channel_id == "C0GENERAL" and item.at == FRIDAY
+    assert item.channel_id == "C0GENERAL" and item.at == FRIDAY and item.team_id == "T0POLICY"
     assert len(world.services.store.feedback()) == 2
     assert "U0CRITIC · not helpful (target): target 研发" in format_feedback([item])
 
