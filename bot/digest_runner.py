@@ -371,8 +371,14 @@ class DigestRunner:
     # -- entry points --------------------------------------------------------------
 
     def register(self) -> None:
-        """Record every configured schedule as seen: slots before this moment are never posted late."""
+        """Record every configured schedule as seen: slots before this moment are never posted late.
+
+        With one workspace, rows written before workspaces were recorded become that workspace's.
+        """
         now = self.now()
+        team = self.default_team()
+        if team and (adopted := self.store.adopt_rows(team)):
+            log.info("%d stored row(s) recorded as workspace %s's", adopted, team)
         for schedule, _ in self.triggers:
             self._schedule_start(Served(schedule), now)
 

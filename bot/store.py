@@ -723,6 +723,18 @@ class Store:
                 continue
         raise RuntimeError(f"could not save the settings of {audience}")  # pragma: no cover - two races in a row
 
+    def adopt_rows(self, team: str) -> int:
+        """Give the rows written before workspaces were recorded (team '') to `team`; return how many.
+
+        With one workspace every row is that workspace's: recording it keeps them served if the
+        app is later distributed to several.
+        """
+        changed = 0
+        with self.engine.begin() as conn:
+            for table in (subscriptions, digest_state, schedules_seen, digest_runs, post_log, feedback, audiences):
+                changed += conn.execute(table.update().where(table.c.team_id == "").values(team_id=team)).rowcount
+        return changed
+
     # -- keys seen once, across instances ------------------------------------------
 
     def claim_keys(self, keys: Iterable[str], *, now: dt.datetime, ttl: dt.timedelta, team: str = "") -> bool:

@@ -86,6 +86,9 @@ def bot_membership(client, channel: str) -> str:
             return NOT_MEMBER
         log.warning("conversations.info for %s failed (%s); membership unknown", channel, error)
         return UNKNOWN
+    except Exception as exc:  # Slack unreachable: the subscription is worth more than the check
+        log.warning("conversations.info for %s failed (%s: %s); membership unknown", channel, type(exc).__name__, exc)
+        return UNKNOWN
     found = info.get("channel") or {}
     if found.get("is_archived"):
         return ARCHIVED

@@ -148,6 +148,16 @@ def test_rows_carry_their_workspace(store):
     assert store.runs()[0].audience.team == "T0OTHER" and store.posts()[0].audience.team == "T0OTHER"
 
 
+def test_rows_from_before_workspaces_are_given_to_the_one_workspace(store):
+    store.subscribe(Audience.channel("C0OLD"), "研发", by="U1", at=T0)
+    store.claim("weekly", T0, Audience.channel("C0OLD"), instance="a", now=T0, lease=LEASE)
+    store.subscribe(Audience.channel("C0NEW", "T0ELSE"), "研发", by="U1", at=T0)
+    assert store.adopt_rows("T0ONE") == 2
+    assert store.team_of(Audience.channel("C0OLD")) == "T0ONE" and store.runs()[0].audience.team == "T0ONE"
+    assert store.team_of(Audience.channel("C0NEW")) == "T0ELSE"
+    assert store.adopt_rows("T0ONE") == 0
+
+
 def test_a_channel_owner_schedule_and_block(store):
     audience = Audience.channel("C0OWN", "T1")
     assert store.owner_of(audience) is None
