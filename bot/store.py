@@ -32,7 +32,8 @@ TOPIC_CHARS = 200
 CORPUS_NAME_CHARS = 255
 
 # digest_runs.status
-CLAIMED, POSTING, POSTED, FAILED, SKIPPED, UNKNOWN = "claimed", "posting", "posted", "failed", "skipped", "unknown"
+CLAIMED, POSTING, POSTED, FAILED, SKIPPED = "claimed", "posting", "posted", "failed", "skipped"
+UNKNOWN = "unknown"  # written before 0003 for an interrupted post; left alone (its slot is long past)
 # A post whose instance stopped mid-way: whether Slack shows it is checked in the channel's history
 # (`unconfirmed`, then `checking` by one instance) before it is posted again or recorded as posted.
 UNCONFIRMED, CHECKING = "unconfirmed", "checking"
