@@ -151,7 +151,8 @@ def make_file_listener(services: Services):
         """Add the files an admin shares in the bot's DM; tell anyone else who can add documents."""
         channel = event.get("channel") or event.get("channel_id") or ""
         user = event.get("user") or event.get("user_id")
-        in_dm = event.get("channel_type") == "im" or channel.startswith("D")
+        # file_shared says no channel type; a DM's id starts with D.
+        in_dm = event["channel_type"] == "im" if event.get("channel_type") else channel.startswith("D")
         if not in_dm or not user or user == context.bot_user_id or event.get("bot_id"):
             return
         files = shared_files(event)

@@ -31,9 +31,10 @@ def world(settings, tmp_path):
 
 
 def share_in_dm(running, file_ids: list[str], *, user: str = ADMIN, channel: str = "D0ADMIN") -> dict:
-    """The `message` event Slack sends when someone uploads files in the bot's DM."""
+    """The `message` event Slack sends when someone uploads files in the bot's DM (or, given one, a channel)."""
     ts = f"{time.time():.6f}"
-    event = {"type": "message", "subtype": "file_share", "channel": channel, "channel_type": "im", "user": user,
+    kind = "im" if channel.startswith("D") else "channel"
+    event = {"type": "message", "subtype": "file_share", "channel": channel, "channel_type": kind, "user": user,
              "text": "", "ts": ts, "event_ts": ts, "team": TEAM_ID, "upload": True, "display_as_bot": False,
              "files": [{"id": f, "mode": "hosted"} for f in file_ids]}
     assert running.slack.event(event).status == 200
@@ -97,8 +98,10 @@ def test_someone_else_is_told_who_can_add_documents(world):
         share_in_dm(running, [file_id], user="U0READER", channel="D0READER")
         (said,) = replies(fake, "D0READER")
         assert "只有管理员可以添加文件:<@U0ADMIN>。请把文件或网址发给他们。" in said
-        # A file shared in a channel is not the bot's to take.
-        share_in_dm(running, [file_id], channel="C0GENERAL")
+        # A file shared in a channel, even by an admin, is not the bot's to take.
+        share_in_dm(running, [fake.workspaces.add_file("方案.pdf", make_pdf(blocks_of(LISHAN, 1)))],
+                    channel="C0GENERAL")
+        assert replies(fake, "C0GENERAL") == []
         refused = json.dumps(reply_to_command(running, "add https://www.example.gov.cn/a.html", user="U0READER"),
                              ensure_ascii=False)
         assert "只有管理员可以添加文件:<@U0ADMIN>" in refused
