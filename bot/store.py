@@ -11,9 +11,11 @@ also grants to one instance at a time.
 """
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import logging
+import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -397,8 +399,24 @@ def make_engine(url: str) -> sa.Engine:
         database = parsed.database
         if database and database != ":memory:" and not database.startswith("file:"):
             Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
-        return sa.create_engine(url, connect_args={"timeout": SQLITE_BUSY_SECONDS})
+        engine = sa.create_engine(url, connect_args={"timeout": SQLITE_BUSY_SECONDS})
+        if database and database != ":memory:":
+            sa.event.listen(engine, "connect", _sqlite_wal)
+        return engine
     return sa.create_engine(url, pool_pre_ping=True)
+
+
+def _sqlite_wal(connection, record) -> None:
+    """Readers never wait for the writer, and a commit is not an fsync (WAL with synchronous=NORMAL).
+
+    Every request writes a key (`seen_keys`); with SQLite's default journal each of those
+    commits would wait for the disk. WAL stays durable across a crash of the process; a power
+    cut may lose the last commits, which is why several instances want PostgreSQL anyway.
+    """
+    cursor = connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
 
 
 def migrate(engine: sa.Engine) -> None:
@@ -422,6 +440,10 @@ class Store:
 
     def __init__(self, engine: sa.Engine):
         self.engine = engine
+        # SQLite takes one writer at a time and makes the others sleep and retry (up to 100 ms a
+        # try): threads of this process queue here instead, so a burst of requests (each taking
+        # its keys) is not paid for in the tail. Other processes still meet SQLite's own lock.
+        self._writes = threading.Lock() if engine.dialect.name == "sqlite" else contextlib.nullcontext()
 
     @classmethod
     def open(cls, url: str, *, upgrade: bool = True) -> "Store":
@@ -749,7 +771,7 @@ class Store:
             return True
         c = seen_keys.c
         try:
-            with self.engine.begin() as conn:
+            with self._writes, self.engine.begin() as conn:
                 conn.execute(seen_keys.delete().where(c.key.in_(keys), c.expires_at <= now))
                 conn.execute(seen_keys.insert(), [dict(key=k, team_id=team, seen_at=now, expires_at=now + ttl)
                                                   for k in keys])

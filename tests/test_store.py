@@ -189,6 +189,12 @@ def test_a_channel_owner_schedule_and_block(store):
     assert [a.audience for a in store.all_audience_settings()] == [other, audience]  # by id
 
 
+def test_a_sqlite_file_is_written_ahead_so_a_commit_waits_for_no_fsync(store):
+    with store.engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 1  # NORMAL
+
+
 def test_keys_are_taken_once_until_they_expire(db_url):
     a, b = Store.open(db_url), Store.open(db_url)
     ttl = dt.timedelta(minutes=5)
