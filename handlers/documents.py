@@ -107,7 +107,12 @@ def download_slack_file(client, info: dict, limits: FetchLimits) -> bytes:
     if not host or not (host == api_host or any(host == h or host.endswith("." + h) for h in SLACK_FILE_HOSTS)):
         raise FetchError(f"refused: the file is served from {host or 'nowhere'}, not from Slack")
     limits = FetchLimits(limits.max_bytes, limits.timeout, allow_private=host == api_host)
-    return download(url, limits=limits, headers={"Authorization": f"Bearer {client.token}"}).data
+    answer = download(url, limits=limits, headers={"Authorization": f"Bearer {client.token}"})
+    named_html = PurePosixPath(info.get("name") or "").suffix.lower() in (".html", ".htm")
+    if answer.content_type == "text/html" and not named_html and not info.get("mimetype", "").startswith("text/html"):
+        # Slack answers a download it does not authorise with its sign-in page, and a 200.
+        raise FetchError("Slack sent its sign-in page instead of the file (is the files:read scope granted?)")
+    return answer.data
 
 
 def add_shared_file(services: Services, client, file_id: str, user_id: str, language: str) -> Message:

@@ -311,10 +311,11 @@ class FakeSlackAPI:
 
             def _send(self, status: int, body: Any, headers: dict[str, str] | None = None) -> None:
                 data = body if isinstance(body, bytes) else json.dumps(body).encode()
+                headers = {"Content-Type": "application/json" if not isinstance(body, bytes) else "text/plain",
+                           **(headers or {})}
                 self.send_response(status)
-                self.send_header("Content-Type", "application/json" if not isinstance(body, bytes) else "text/plain")
                 self.send_header("Content-Length", str(len(data)))
-                for k, v in (headers or {}).items():
+                for k, v in headers.items():
                     self.send_header(k, v)
                 self.end_headers()
                 self.wfile.write(data)
@@ -363,9 +364,9 @@ class FakeSlackAPI:
                     return
                 auth = self.headers.get("Authorization", "")
                 token = auth[len("Bearer "):] if auth.startswith("Bearer ") else None
-                status, body = fake.workspaces.download(self.path.split("?")[0], token)
+                status, body, content_type = fake.workspaces.download(self.path.split("?")[0], token)
                 fake._record(Call("download", "download", {"path": urllib.parse.unquote(self.path)}, token, status))
-                self._send(status, body)
+                self._send(status, body, {"Content-Type": content_type})
 
             def _web_api(self, method: str, params: dict, token: str | None) -> None:
                 if fake.token and method not in NO_TOKEN_METHODS and not fake.workspaces.accepts(token):

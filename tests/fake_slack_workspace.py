@@ -141,16 +141,19 @@ class FakeWorkspaces:
         with self._lock:
             return handler(params, token)
 
-    def download(self, path: str, token: str | None) -> tuple[int, bytes]:
-        """Serve `/files-pri/<team>-<file id>/<name>` to a bearer of a valid token."""
+    def download(self, path: str, token: str | None) -> tuple[int, bytes, str]:
+        """Serve `/files-pri/<team>-<file id>/<name>` to a bearer of a valid token; return status, body, type.
+
+        Without one, Slack answers as its web site does: 200 and its sign-in page.
+        """
         parts = path.split("/")
         file_id = parts[2].split("-", 1)[1] if len(parts) > 3 and "-" in parts[2] else ""
         found = self.files.get(file_id)
         if found is None:
-            return 404, b"not found"
+            return 404, b"not found", "text/plain"
         if not self.accepts(token) or self.team_of(token) != found.team:
-            return 403, b"<html>sign in to Slack</html>"
-        return 200, found.content
+            return 200, b"<!DOCTYPE html><html><title>Sign in | Slack</title><body>Sign in</body></html>", "text/html"
+        return 200, found.content, found.mimetype
 
     # -- the methods
 

@@ -198,3 +198,20 @@ def test_the_fetch_guard_checks_the_address_actually_reached():
         with pytest.raises(FetchError, match="private or local address"):
             download(base.replace("127.0.0.1", "localhost") + "/zwgk/art_2023_0328.html", limits=FetchLimits())
         assert download(base + "/zwgk/art_2023_0328.html", limits=FetchLimits(allow_private=True)).data
+
+
+def test_slacks_sign_in_page_is_not_taken_for_the_file(world):
+    from slack_sdk import WebClient
+
+    from bot.corpus.fetch import FetchError, FetchLimits
+    from handlers.documents import download_slack_file
+
+    fake = world.fake
+    file_id = fake.workspaces.add_file(PDF_NAME, make_pdf(blocks_of(LISHAN, 1)), mimetype="application/pdf")
+    info = WebClient(token=TOKEN, base_url=fake.api_url).files_info(file=file_id)["file"]
+    assert download_slack_file(WebClient(token=TOKEN, base_url=fake.api_url), info, FetchLimits()).startswith(b"%PDF")
+    stranger = WebClient(token="xoxb-not-this-workspace", base_url=fake.api_url)
+    with pytest.raises(FetchError, match="sign-in page instead of the file"):
+        download_slack_file(stranger, info, FetchLimits())
+    with pytest.raises(FetchError, match="not from Slack"):
+        download_slack_file(stranger, {**info, "url_private_download": "https://evil.example/steal"}, FetchLimits())
