@@ -10,7 +10,6 @@ Only admins may add documents; anyone else is told who can.
 """
 from __future__ import annotations
 
-import logging
 import re
 import urllib.parse
 from pathlib import PurePosixPath
@@ -28,8 +27,6 @@ from handlers.blocks import Message, context, escape, fit_message, plain, render
 from handlers.channel_access import admin_mentions
 from handlers.context import PolicyContext, Reply, logged_request, message_args
 from handlers.table import CommandTable
-
-log = logging.getLogger("policybot.documents")
 
 MAX_FILES = 5  # files taken from one message; more is a mistake or a dump
 MAX_PROBLEMS = 5
@@ -109,7 +106,7 @@ def download_slack_file(client, info: dict, limits: FetchLimits) -> bytes:
     limits = FetchLimits(limits.max_bytes, limits.timeout, allow_private=host == api_host)
     answer = download(url, limits=limits, headers={"Authorization": f"Bearer {client.token}"})
     named_html = PurePosixPath(info.get("name") or "").suffix.lower() in (".html", ".htm")
-    if answer.content_type == "text/html" and not named_html and not info.get("mimetype", "").startswith("text/html"):
+    if answer.content_type == "text/html" and not named_html and not (info.get("mimetype") or "").startswith("text/html"):
         # Slack answers a download it does not authorise with its sign-in page, and a 200.
         raise FetchError("Slack sent its sign-in page instead of the file (is the files:read scope granted?)")
     return answer.data
