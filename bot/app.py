@@ -30,8 +30,8 @@ if TYPE_CHECKING:
     from bot.jobs import Jobs
     from bot.services import Clock, Services
     from bot.store import Store
-    from bot.watcher import CorpusWatcher
     from handlers.languages import UserLanguages
+    from handlers.workspaces import Workspaces
 
 log = logging.getLogger("policybot.app")
 
@@ -41,16 +41,27 @@ LISTENER_THREADS = 32  # Bolt's default of 10 queues a burst of slash commands b
 
 @dataclass(frozen=True)
 class SlackEnvironment:
-    """The Slack secrets and endpoints, read from the environment only."""
+    """The Slack secrets and endpoints, read from the environment only.
+
+    With `SLACK_CLIENT_ID` and `SLACK_CLIENT_SECRET` the app is distributed: workspaces install
+    it over OAuth and each has its own bot token (no `SLACK_BOT_TOKEN`).
+    """
 
     bot_token: str
     signing_secret: str | None
     app_token: str | None
     api_url: str
+    client_id: str | None = None
+    client_secret: str | None = None
+    redirect_uri: str | None = None  # as registered with Slack, when the app has several
 
     @property
     def socket_mode(self) -> bool:
         return bool(self.app_token)
+
+    @property
+    def distributed(self) -> bool:
+        return bool(self.client_id and self.client_secret)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, *, serving: bool = True) -> "SlackEnvironment":
@@ -67,17 +78,32 @@ class SlackEnvironment:
         bot_token = env.get("SLACK_BOT_TOKEN", "").strip()
         app_token = env.get("SLACK_APP_TOKEN", "").strip() or None
         signing_secret = env.get("SLACK_SIGNING_SECRET", "").strip() or None
+        client_id = env.get("SLACK_CLIENT_ID", "").strip() or None
+        client_secret = env.get("SLACK_CLIENT_SECRET", "").strip() or None
         problems = []
-        if not bot_token:
-            problems.append("environment variable SLACK_BOT_TOKEN is not set (the bot token, xoxb-...)")
-        if serving and not app_token and not signing_secret:
-            problems.append("environment variable SLACK_SIGNING_SECRET is not set (needed to verify "
-                            "requests in HTTP mode; or set SLACK_APP_TOKEN for Socket Mode)")
+        if bool(client_id) != bool(client_secret):
+            missing = "SLACK_CLIENT_SECRET" if client_id else "SLACK_CLIENT_ID"
+            problems.append(f"environment variable {missing} is not set (OAuth distribution needs "
+                            "SLACK_CLIENT_ID and SLACK_CLIENT_SECRET together)")
+        distributed = bool(client_id and client_secret)
+        if distributed:
+            if app_token:
+                problems.append("SLACK_APP_TOKEN is set with SLACK_CLIENT_ID: distribution over OAuth serves "
+                                "HTTP (the install pages and /slack/events); unset SLACK_APP_TOKEN")
+            if serving and not signing_secret:
+                problems.append("environment variable SLACK_SIGNING_SECRET is not set (needed to verify requests)")
+        else:
+            if not bot_token:
+                problems.append("environment variable SLACK_BOT_TOKEN is not set (the bot token, xoxb-...)")
+            if serving and not app_token and not signing_secret:
+                problems.append("environment variable SLACK_SIGNING_SECRET is not set (needed to verify "
+                                "requests in HTTP mode; or set SLACK_APP_TOKEN for Socket Mode)")
         if app_token and not app_token.startswith("xapp-"):
             problems.append("environment variable SLACK_APP_TOKEN must be an app-level token (xapp-...)")
         if problems:
             raise ConfigError(problems)
-        return cls(bot_token, signing_secret, app_token, api_url(env))
+        return cls(bot_token, signing_secret, app_token, api_url(env), client_id, client_secret,
+                   env.get("SLACK_REDIRECT_URI", "").strip() or None)
 
 
 def api_url(env: Mapping[str, str]) -> str:
@@ -112,15 +138,15 @@ class Runtime:
     slack: SlackEnvironment
     client: "WebClient"
     services: "Services"
-    watcher: "CorpusWatcher"
     languages: "UserLanguages"  # each Slack user's language, shared by the listeners and the digest publisher
+    workspaces: "Workspaces"  # a Slack client per workspace: the bot token's, or each installation's
 
     def start_jobs(self) -> "Jobs":
         """Start the digest schedules and the corpus watcher, as the settings ask."""
         from bot.jobs import start_jobs
 
         return start_jobs(self.services.digests if self.settings.scheduler else None,
-                          self.watcher if self.settings.watch_corpus else None)
+                          self.services.watcher if self.settings.watch_corpus else None)
 
     def close(self) -> None:
         self.services.store.close()
@@ -142,30 +168,41 @@ def build_runtime(settings: Settings, env: Mapping[str, str] | None = None, *, s
     """
     from bot.corpus.library import CorpusLibrary
     from bot.digest_runner import DigestRunner
+    from bot.seen import SeenKeys
     from bot.services import Services, utc_now
     from bot.watcher import CorpusWatcher
     from handlers.languages import UserLanguages
     from handlers.publisher import SlackPublisher
+    from handlers.workspaces import Workspaces
 
     slack = SlackEnvironment.from_env(env, serving=serving)  # before the slow part: a missing secret fails at once
+    if slack.distributed:
+        unplaced = [f"digests.schedules[{i}]" for i, s in enumerate(settings.schedules)
+                    if s.channel != "dm" and not s.team]
+        if unplaced:
+            raise ConfigError([f"key '{key}.team' is required when the app is installed in several workspaces "
+                               "(SLACK_CLIENT_ID is set): the id of the channel's workspace, T..." for key in unplaced])
     engine = engine or build_engine(settings)
-    client = make_web_client(slack.bot_token, slack.api_url)
+    client = make_web_client(slack.bot_token or None, slack.api_url)
     clock = clock or utc_now
     store = open_store(settings)
+    workspaces = Workspaces.installed(client, store, slack.client_id) if slack.distributed else Workspaces(client)
     links = ClauseLinks(settings.public_url)
     languages = UserLanguages(client, settings.language)
     try:
-        runner = DigestRunner(settings, engine, store, SlackPublisher(client, languages, links), clock)
+        runner = DigestRunner(settings, engine, store, SlackPublisher(workspaces, languages, links), clock,
+                              default_team=workspaces.default_team)
     except ConfigError:
         store.close()
         raise
     library = CorpusLibrary(settings.corpus_dir, store)
+    watcher = CorpusWatcher(engine, library)
     services = Services(settings=settings, engine=engine, store=store, clock=clock, digests=runner, library=library,
-                        links=links)
-    return Runtime(settings, slack, client, services, CorpusWatcher(engine, library), languages)
+                        links=links, seen=SeenKeys(store, clock), watcher=watcher)
+    return Runtime(settings, slack, client, services, languages, workspaces)
 
 
-def make_web_client(token: str, base_url: str = DEFAULT_API_URL) -> "WebClient":
+def make_web_client(token: str | None, base_url: str = DEFAULT_API_URL) -> "WebClient":
     """A Web API client that waits out rate limits and retries dropped connections."""
     from slack_sdk import WebClient
 
@@ -191,6 +228,13 @@ def build_app(runtime: Runtime, *, listener_executor: "Executor | None" = None) 
     from handlers import register
 
     socket_mode = runtime.slack.socket_mode
+    oauth = {}
+    if runtime.slack.distributed:
+        from handlers.install import not_installed_message, oauth_settings
+
+        oauth["oauth_settings"] = oauth_settings(runtime.workspaces, client_secret=runtime.slack.client_secret or "",
+                                                 api_url=runtime.slack.api_url, redirect_uri=runtime.slack.redirect_uri)
+        oauth["user_facing_authorize_error_message"] = not_installed_message()
     try:
         app = App(
             client=runtime.client,
@@ -200,8 +244,11 @@ def build_app(runtime: Runtime, *, listener_executor: "Executor | None" = None) 
                                                                       thread_name_prefix="policy-listener"),
             logger=logging.getLogger("policybot.slack"),
             name="policybot",
+            **oauth,
         )
     except BoltError as exc:  # Bolt calls auth.test here, and wraps Slack's refusal in BoltError
         raise ConfigError([f"SLACK_BOT_TOKEN: Slack did not accept the bot token ({exc})"]) from None
+    if runtime.slack.distributed:
+        app.enable_token_revocation_listeners()  # an uninstalled workspace's tokens are forgotten
     register(app, runtime.services, runtime.languages)
     return app

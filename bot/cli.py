@@ -226,7 +226,8 @@ def cmd_digest(args, settings: Settings, out: TextIO) -> int:
 
     Lets a deployment drive digests from cron or a Kubernetes CronJob. Posting reads
     SLACK_BOT_TOKEN (and SLACK_API_URL); two runs in the same minute post once.
-    Exit 0 when everything was printed, posted or skipped as empty; 1 when a post failed;
+    Exit 0 when everything was printed, posted or skipped as empty; 1 when a post failed (or Slack
+    refused it for good: the channel's digests then stop until someone sets them up again);
     2 when there is nothing to digest (no channel given and no schedule configured).
     """
     from bot.app import build_runtime, open_store
@@ -258,7 +259,7 @@ def cmd_digest(args, settings: Settings, out: TextIO) -> int:
         runtime.close()
     for outcome in outcomes:
         out.write(outcome.describe() + "\n")
-    return 1 if any(outcome.status == "failed" for outcome in outcomes) else 0
+    return 1 if any(outcome.status in ("failed", "blocked") for outcome in outcomes) else 0
 
 
 def cmd_feedback(args, settings: Settings, out: TextIO) -> int:
@@ -281,7 +282,8 @@ def cmd_add(args, settings: Settings, out: TextIO) -> int:
     from bot.corpus.library import AddError, CorpusLibrary
     from bot.app import open_store
 
-    limits = FetchLimits(max_bytes=int(args.max_mb * 1024 * 1024), timeout=args.timeout)
+    # The operator's own command: intranet addresses are fair game here, unlike in Slack.
+    limits = FetchLimits(max_bytes=int(args.max_mb * 1024 * 1024), timeout=args.timeout, allow_private=True)
     store = open_store(settings)
     library = CorpusLibrary(settings.corpus_dir, store)
     failed = 0

@@ -25,6 +25,7 @@ class Intent(StrEnum):
     SUBSCRIPTIONS = "subscriptions"
     DIGEST = "digest"
     RELOAD = "reload"
+    ADD = "add"
 
 
 # Intents the engine answers from the corpus; the others are commands of a front end.

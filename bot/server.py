@@ -159,7 +159,8 @@ def create_asgi_app(app: App, *, signing_secret: str, clock: Callable[[], float]
         bolt_response = await run_in_threadpool(app.dispatch, bolt_request)
         return to_starlette_response(bolt_response)
 
-    routes = [Route(path, slack_events, methods=["POST"]), Route("/healthz", health, methods=["GET"])]
+    routes = [Route(path, slack_events, methods=["POST"]), Route("/healthz", health, methods=["GET"]),
+              *install_routes(app)]
     return Starlette(routes=routes + (viewer_routes(engine, viewer_root) if engine is not None else []))
 
 
@@ -229,6 +230,22 @@ def server_config(asgi, host: str, port: int, limits: EdgeLimits = EdgeLimits())
                   timeout_keep_alive=limits.keep_alive_seconds,  # type: ignore[arg-type]
                   h11_max_incomplete_event_size=limits.max_header_bytes,
                   limit_concurrency=limits.max_connections)
+
+
+def install_routes(app: App) -> list[Route]:
+    """The OAuth install flow's pages, when the app is distributed (`SLACK_CLIENT_ID` set); none otherwise."""
+    flow = app.oauth_flow
+    if flow is None:
+        return []
+
+    async def install(request: Request) -> Response:
+        return to_starlette_response(await run_in_threadpool(flow.handle_installation, to_bolt_request(request, b"")))
+
+    async def oauth_redirect(request: Request) -> Response:
+        return to_starlette_response(await run_in_threadpool(flow.handle_callback, to_bolt_request(request, b"")))
+
+    return [Route(flow.install_path, install, methods=["GET"]),
+            Route(flow.redirect_uri_path, oauth_redirect, methods=["GET"])]
 
 
 def _configure_logging() -> None:

@@ -9,8 +9,10 @@ from bot.corpus.library import CorpusLibrary
 from bot.digest_runner import DigestRunner
 from bot.engine import PolicyEngine
 from bot.links import ClauseLinks
+from bot.seen import SeenKeys
 from bot.settings import Settings
 from bot.store import Store
+from bot.watcher import CorpusWatcher
 
 Clock = Callable[[], dt.datetime]  # returns an aware datetime; tests pass one they control
 
@@ -30,3 +32,5 @@ class Services:
     digests: DigestRunner
     library: CorpusLibrary  # adds documents, shared through the database with every instance
     links: ClauseLinks  # where references link to (the viewer under server.public_url)
+    seen: SeenKeys  # events, request signatures and commands taken once, across instances
+    watcher: CorpusWatcher  # reloads the engine when the corpus changed (after a document is added, at once)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import difflib
 import os
+import re
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,8 @@ DIGEST_SECTIONS = ("documents", "topics", "targets")
 SCHEDULE_KEYS = ("channel", "cron", "timezone", "sections", "skip_empty")
 # Keys holding a path: relative to the folder of the settings file that sets them.
 PATH_KEYS = ("corpus_dir", "cache_dir", "vocabulary", "user_dictionary")
+CHANNEL_CHANGES = ("anyone", "owner", "admins")  # who may change a channel's topics and schedule
+TEAM_ID = re.compile(r"^[TE][A-Z0-9]{2,31}$")
 
 
 def load_yaml_text(text: str, source: str) -> Any:
@@ -59,6 +62,7 @@ class DigestSchedule:
     timezone: str = "Asia/Shanghai"
     sections: tuple[str, ...] = DIGEST_SECTIONS
     skip_empty: bool = False
+    team: str = ""  # the workspace of `channel` (needed when the app is installed in several)
 
 
 @dataclass(frozen=True)
@@ -113,6 +117,8 @@ class Settings:
     public_url: str | None  # where users reach `policybot serve` (the viewer's links); env POLICYBOT_PUBLIC_URL
     language: str  # the workspace's locale: channel digests, and users whose locale the bot does not speak
     ranking: RankingWeights
+    channel_changes: str  # anyone | owner (whoever first set up the channel's digest) | admins
+    add_private_addresses: bool  # `/policy add <URL>` may fetch from private (intranet) and loopback addresses
 
 
 class _Reader:
@@ -229,6 +235,7 @@ def _load_schedules(raw: Any, source: str, problems: list[str]) -> tuple[DigestS
         tz = item.get("timezone", "Asia/Shanghai")
         sections = item.get("sections", list(DIGEST_SECTIONS))
         skip_empty = item.get("skip_empty", False)
+        team = item.get("team", "")
         ok = True
         if not isinstance(channel, str) or not channel.strip():
             problems.append(f"{source}: key '{key}.channel' is required (a Slack channel id)")
@@ -256,8 +263,11 @@ def _load_schedules(raw: Any, source: str, problems: list[str]) -> tuple[DigestS
         if not isinstance(skip_empty, bool):
             problems.append(f"{source}: key '{key}.skip_empty' must be true or false")
             ok = False
+        if not isinstance(team, str) or (team and not TEAM_ID.match(team)):
+            problems.append(f"{source}: key '{key}.team' must be a Slack workspace id (T0123ABCD), not {team!r}")
+            ok = False
         if ok:
-            schedules.append(DigestSchedule(channel.strip(), cron, tz, tuple(sections), skip_empty))
+            schedules.append(DigestSchedule(channel.strip(), cron, tz, tuple(sections), skip_empty, team))
     return tuple(schedules)
 
 
@@ -422,6 +432,11 @@ def load_settings(path: Path | str | None = None, *, corpus_override: str | None
     public_url = _public_url(env.get("POLICYBOT_PUBLIC_URL") or r.get("public_url", str, None, "server."),
                              r.where("server.public_url"), problems)
     ranking = _load_ranking(r, problems)
+    channel_changes = r.require("channel_changes", str, "slack.")
+    if channel_changes is not None and channel_changes not in CHANNEL_CHANGES:
+        problems.append(f"{r.where('slack.channel_changes')}: key 'slack.channel_changes' must be one of "
+                        f"{', '.join(CHANNEL_CHANGES)}, not {channel_changes!r}")
+    add_private_addresses = r.require("add_private_addresses", bool, "slack.")
     r.report_unknown()
     if problems:
         raise ConfigError(problems)
@@ -443,6 +458,8 @@ def load_settings(path: Path | str | None = None, *, corpus_override: str | None
         **fields,
         public_url=public_url,
         ranking=ranking,
+        channel_changes=channel_changes,
+        add_private_addresses=add_private_addresses,
     )
 
 

@@ -141,9 +141,10 @@ def _feedback_from(body: dict, services: Services, verdict: str) -> Feedback | N
         found = services.engine.clause(clause_id)
         shown.append((clause_id, found[0].ref if found else None))
     channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id")
+    team = (body.get("team") or {}).get("id") or (body.get("user") or {}).get("team_id") or ""
     return Feedback(at=services.clock(), user_id=user_id, query=query[:2000], verdict=verdict,
                     intent=intent[:32] if intent else None, channel_id=channel,
-                    clause_ids=tuple(ids), shown=tuple(shown))
+                    clause_ids=tuple(ids), shown=tuple(shown), team_id=team)
 
 
 def make_feedback(services: Services, languages: UserLanguages, verdict: str):

@@ -15,12 +15,12 @@ from bot.strings import Catalog
 from bot.model import Intent, Query
 from bot.services import Services
 from bot.settings import Vocabulary
-from handlers import answers, blocks, subcommands
+from handlers import answers, blocks, channel_access, channel_digests, documents, subcommands
 from handlers.context import PolicyContext, Reply, logged_request, message_args
 from handlers.errors import apologise_after_ack
 from handlers.languages import UserLanguages
 from handlers.modals import open_search_form
-from handlers.slack_text import user_text
+from handlers.slack_text import link_addresses, user_text
 from handlers.table import CommandTable
 
 # Slack allows 3 s for the acknowledgement, network included. An answer ready within this
@@ -34,6 +34,8 @@ def build_command_table() -> CommandTable:
     table = CommandTable()
     answers.register(table)
     subcommands.register(table)
+    channel_digests.register(table)
+    documents.register_table(table)
     return table
 
 
@@ -62,6 +64,9 @@ def reply_to(text: str, ctx: PolicyContext, table: CommandTable) -> Reply:
         usage = ctx.t(s.COMMAND_HELP[command.key][0])
         return Reply(blocks.render_notice(ctx.t(s.ADMINS_ONLY, command=blocks.escape(f"{ctx.prefix}{usage}"))),
                      query.intent, 0)
+    refused = channel_access.refusal(command, ctx)
+    if refused is not None:
+        return Reply(refused, query.intent, 0)
     reply = command.answer(query, ctx)
     if reply.message is not None:
         reply.message = blocks.fit_message(reply.message)
@@ -133,6 +138,7 @@ def make_policy_command(services: Services, table: CommandTable, languages: User
                     services=services, surface="command", user_id=user_id,
                     channel_id=command.get("channel_id"), team_id=command.get("team_id"),
                     client=client, logger=logger, language=languages.of(user_id, client),
+                    typed_links=link_addresses(command.get("text")),
                 )
                 text = user_text(command.get("text"))
                 # `/policy` alone opens the search form; help answers when Slack will not open it.

@@ -42,6 +42,7 @@ class PolicyContext:
     client: Any = None
     logger: logging.Logger = field(default_factory=lambda: logging.getLogger("policybot"))
     language: str = "zh"
+    typed_links: tuple[str, ...] = ()  # addresses of the links in what the user typed (`/policy add <URL>`)
 
     @property
     def is_dm(self) -> bool:

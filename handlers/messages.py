@@ -6,54 +6,19 @@ An @mention inside a thread that says nothing to look for (`@policybot`, or only
 from __future__ import annotations
 
 import logging
-import threading
-import time
-from collections import OrderedDict
 
 from bot.engine import PolicyEngine
 from bot.message_query import query_from_message
 from bot.model import Intent
+from bot.seen import EVENT_TTL, SeenKeys
 from bot.services import Services
 from handlers.commands import reply_to
 from handlers.context import PolicyContext, logged_request, message_args
 from handlers.languages import UserLanguages
-from handlers.slack_text import user_text
+from handlers.slack_text import link_addresses, user_text
 from handlers.table import CommandTable
 
 log = logging.getLogger("policybot.messages")
-
-# Slack retries an event it thinks went unanswered (header X-Slack-Retry-Num) and keeps
-# doing so for about an hour; an hour of ids bounded by count is enough to answer once.
-SEEN_TTL_SECONDS = 3600
-SEEN_MAX = 10_000
-
-
-class SeenEvents:
-    """Remember which events and messages were already taken, to answer each only once.
-
-    Thread-safe: Bolt runs listeners on a pool, and a retry can arrive while the first
-    delivery is still being answered, so an event is claimed before it is answered.
-    """
-
-    def __init__(self, ttl: float = SEEN_TTL_SECONDS, max_size: int = SEEN_MAX, clock=time.monotonic):
-        self._ttl = ttl
-        self._max = max_size
-        self._clock = clock
-        self._seen: OrderedDict[str, float] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def claim(self, *keys: str | None) -> bool:
-        """Return True when none of `keys` was claimed before, and claim them all."""
-        keys = tuple(k for k in keys if k)
-        now = self._clock()
-        with self._lock:
-            while self._seen and (len(self._seen) > self._max or next(iter(self._seen.values())) < now - self._ttl):
-                self._seen.popitem(last=False)
-            if any(k in self._seen for k in keys):
-                return False
-            for k in keys:
-                self._seen[k] = now
-            return True
 
 
 def asks_about_the_thread(text: str, engine: PolicyEngine) -> bool:
@@ -95,7 +60,7 @@ def is_from_a_bot(event: dict, bot_user_id: str | None) -> bool:
         bot_user_id is not None and event.get("user") == bot_user_id)
 
 
-def make_event_listener(services: Services, table: CommandTable, seen: SeenEvents, surface: str,
+def make_event_listener(services: Services, table: CommandTable, seen: SeenKeys, surface: str,
                         languages: UserLanguages):
     """Return a listener answering a DM (`surface="dm"`) or a mention (`surface="mention"`)."""
 
@@ -107,8 +72,12 @@ def make_event_listener(services: Services, table: CommandTable, seen: SeenEvent
         if event.get("subtype") or is_from_a_bot(event, context.bot_user_id) or not event.get("user"):
             return
         channel, ts = event.get("channel"), event.get("ts")
-        # A mention in a DM can arrive as both message.im and app_mention: key on the message too.
-        if not seen.claim(body.get("event_id"), f"{channel}:{ts}"):
+        team = body.get("team_id") or context.team_id
+        # Slack retries an event it thinks went unanswered, maybe to another instance; a mention in
+        # a DM arrives as both message.im and app_mention: the event and the message are each taken once.
+        event_id = body.get("event_id")
+        if not seen.claim(event_id and f"event:{event_id}", f"message:{team}:{channel}:{ts}", ttl=EVENT_TTL,
+                          team=team):
             logger.debug("skipping an event already handled (event_id=%s)", body.get("event_id"))
             return
         with logged_request(surface, surface) as log:
@@ -116,7 +85,7 @@ def make_event_listener(services: Services, table: CommandTable, seen: SeenEvent
             ctx = PolicyContext(
                 services=services, surface=surface, user_id=event.get("user"), channel_id=channel,
                 team_id=event.get("team") or context.team_id, thread_ts=thread_ts, client=client, logger=logger,
-                language=languages.of(event.get("user"), client),
+                language=languages.of(event.get("user"), client), typed_links=link_addresses(event.get("text")),
             )
             text = user_text(event.get("text"))
             if surface == "mention" and thread_ts != ts and asks_about_the_thread(text, services.engine):
@@ -133,8 +102,8 @@ def make_event_listener(services: Services, table: CommandTable, seen: SeenEvent
 
 
 def register(app, services: Services, table: CommandTable, languages: UserLanguages) -> None:
-    """Register the DM and mention listeners; both share one memory of handled events."""
-    seen = SeenEvents()
+    """Register the DM and mention listeners; both share the database's memory of handled events."""
+    seen = services.seen
     # Every message event is taken (and ignored when not a question): an unhandled event
     # gets a 404, which Slack counts as a failure and retries.
     app.event("message")(make_event_listener(services, table, seen, "dm", languages))

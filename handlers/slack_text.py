@@ -31,6 +31,17 @@ def _meaning(sequence: str) -> str:
     return target.removeprefix("mailto:")
 
 
+def link_addresses(text: str | None) -> tuple[str, ...]:
+    """Return the web addresses of the links in Slack-encoded text, decoded (`/policy add` needs the address,
+    where a query reads a link's label)."""
+    found = []
+    for sequence in _SEQUENCE.findall(text or ""):
+        target = sequence.partition("|")[0]
+        if target.startswith(("http://", "https://")):
+            found.append(target.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&"))
+    return tuple(found)
+
+
 def without_controls(text: str) -> str:
     """Remove bidi overrides and zero-width characters."""
     return INVISIBLE_CONTROLS.sub("", text)

@@ -7,23 +7,24 @@ from __future__ import annotations
 
 from bot import strings as s
 from bot.digest import topic_hits
-from bot.digest_runner import schedules_for
 from bot.model import Intent, Query
 from bot.store import Audience, normalize_topic
 from bot.strings import Catalog
 from handlers import digest_blocks as view
-from handlers.blocks import escape, plain, render_notice
+from handlers.blocks import context, escape, plain, render_notice
 from handlers.context import PolicyContext, Reply
+from handlers.digest_stopped import stopped_note
 from handlers.table import CommandTable
 
 MAX_SUBSCRIPTIONS = 25  # per channel or user: a digest of more topics is not read
+NOT_HERE = frozenset({"not_in_channel", "channel_not_found"})  # Slack's refusals that inviting the bot fixes
 
 
 def audience_of(ctx: PolicyContext) -> Audience | None:
     """In the bot's DM: the user; elsewhere: the channel."""
     if ctx.is_dm:
-        return Audience.user(ctx.user_id) if ctx.user_id else None
-    return Audience.channel(ctx.channel_id) if ctx.channel_id else None
+        return Audience.user(ctx.user_id, ctx.team_id) if ctx.user_id else None
+    return Audience.channel(ctx.channel_id, ctx.team_id) if ctx.channel_id else None
 
 
 def where(audience: Audience, t: Catalog) -> str:
@@ -60,10 +61,12 @@ def subscribe(query: Query, ctx: PolicyContext, audience: Audience) -> dict:
     if len(followed) >= MAX_SUBSCRIPTIONS:
         return render_notice(t(s.TOO_MANY, where=here, count=len(followed)))
     services.store.subscribe(audience, topic, by=ctx.user_id, at=services.clock())
+    if not audience.is_user and ctx.user_id:
+        services.store.claim_ownership(audience, ctx.user_id, at=services.clock())
     count = len(topic_hits(services.engine, topic))
     matches = t.count(s.MATCHES, count) if count else t(s.NO_MATCHES)
     return view.render_result(t(s.SUBSCRIBED, where=here, topic=plain(topic, 200), matches=matches),
-                              note=view.schedule_note(schedules_for(services.settings, audience), t, ctx.prefix))
+                              note=view.schedule_note(services.digests.schedules_for(audience), t, ctx.prefix))
 
 
 def unsubscribe(query: Query, ctx: PolicyContext, audience: Audience) -> dict:
@@ -78,8 +81,12 @@ def unsubscribe(query: Query, ctx: PolicyContext, audience: Audience) -> dict:
 def list_subscriptions(query: Query, ctx: PolicyContext, audience: Audience) -> dict:
     """List the topics followed here and when digests arrive."""
     services = ctx.services
-    return view.render_subscriptions(services.store.subscriptions(audience), where(audience, ctx.t),
-                                     schedules_for(services.settings, audience), t=ctx.t, prefix=ctx.prefix)
+    message = view.render_subscriptions(services.store.subscriptions(audience), where(audience, ctx.t),
+                                        services.digests.schedules_for(audience), t=ctx.t, prefix=ctx.prefix)
+    stopped = stopped_note(services.store.audience_settings(audience), where(audience, ctx.t), ctx.language)
+    if stopped:
+        message["blocks"].append(context(stopped))
+    return message
 
 
 def digest_usage(query: Query, ctx: PolicyContext, audience: Audience) -> dict:
@@ -96,6 +103,10 @@ def preview_digest(query: Query, ctx: PolicyContext, audience: Audience) -> dict
 def post_digest_now(query: Query, ctx: PolicyContext, audience: Audience) -> dict:
     """Post this channel's (or user's) digest at once."""
     outcome, t = ctx.services.digests.post_now(audience), ctx.t
+    if outcome.status == "held":
+        return render_notice(t(s.JUST_POSTED, where=where(audience, t)))
+    if outcome.code in NOT_HERE:
+        return render_notice(t(s.NOT_A_MEMBER))
     if outcome.status == "failed":
         return render_notice(t(s.POST_FAILED, error=escape(outcome.error or t(s.UNKNOWN_ERROR))))
     return render_notice(t.count(s.POSTED, outcome.parts, where=where(audience, t)))
@@ -119,8 +130,8 @@ def reload_corpus(query: Query, ctx: PolicyContext) -> Reply:
 
 def register(table: CommandTable) -> None:
     """Add the subscription, digest and reload subcommands to the table."""
-    table.add(Intent.SUBSCRIBE, for_audience(subscribe))
-    table.add(Intent.UNSUBSCRIBE, for_audience(unsubscribe))
+    table.add(Intent.SUBSCRIBE, for_audience(subscribe), changes_channel=True, needs_membership=True)
+    table.add(Intent.UNSUBSCRIBE, for_audience(unsubscribe), changes_channel=True)
     table.add(Intent.SUBSCRIPTIONS, for_audience(list_subscriptions))
     table.add(Intent.DIGEST, for_audience(digest_usage))
     table.add(Intent.DIGEST, for_audience(preview_digest), action="preview")

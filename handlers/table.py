@@ -27,6 +27,8 @@ class Subcommand:
     action: str | None
     answer: Answer
     admin_only: bool = False
+    changes_channel: bool = False  # changes a channel's topics or schedule: `slack.channel_changes` decides who may
+    needs_membership: bool = False  # the bot must be in the channel (it will post there)
 
     @property
     def key(self) -> str:
@@ -39,12 +41,13 @@ class CommandTable:
     def __init__(self) -> None:
         self._commands: dict[tuple[Intent, str | None], Subcommand] = {}
 
-    def add(self, intent: Intent, answer: Answer, *, action: str | None = None, admin_only: bool = False) -> None:
+    def add(self, intent: Intent, answer: Answer, *, action: str | None = None, admin_only: bool = False,
+            changes_channel: bool = False, needs_membership: bool = False) -> None:
         """Make `answer` the answer to `intent` (and `action`)."""
         key = (intent, action)
         if key in self._commands:
             raise ValueError(f"subcommand {intent} {action or ''} registered twice")
-        self._commands[key] = Subcommand(intent, action, answer, admin_only)
+        self._commands[key] = Subcommand(intent, action, answer, admin_only, changes_channel, needs_membership)
 
     def find(self, intent: Intent, action: str | None = None) -> Subcommand | None:
         """The subcommand for an intent and action word; the intent's own entry when the action is unknown."""

@@ -46,7 +46,7 @@ def main() -> int:
             break
         if command == "tick":
             clock.set(dt.datetime.fromisoformat(value))
-            runtime.watcher.check()  # the two jobs `serve` runs every minute
+            runtime.services.watcher.check()  # the two jobs `serve` runs every minute
             outcomes = runner.tick()
             print(json.dumps([{"status": o.status, "audience": o.audience.key,
                                "slot": o.slot.isoformat() if o.slot else None} for o in outcomes]), flush=True)

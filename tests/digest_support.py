@@ -3,13 +3,25 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import json
 import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
+from fake_slack import FakeSlackAPI
+from slack_harness import TOKEN, make_runtime
+
+from bot.app import Runtime
+from bot.digest_runner import DigestRunner
 from bot.settings import DigestSchedule, Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
+INSTANCE = Path(__file__).with_name("digest_instance.py")
 SHANGHAI = dt.timezone(dt.timedelta(hours=8))
 CHANNEL = "C0DIGEST"
 ADMIN = "U0ADMIN"
@@ -28,6 +40,7 @@ NEW_DOCUMENT = """乐山市关于加大全社会研发投入的实施方案
 (二)建设中试熟化平台。支持企业与高校院所共建中试基地,推动科技成果就地转化。(牵头单位:市经济和信息化局)
 """
 NEW_CLAUSE_WORDS = "研发投入倍增计划"
+FRIDAY = MONDAY - dt.timedelta(days=3)  # the bot starts here, before the first slot
 
 
 class Clock:
@@ -82,3 +95,111 @@ def message_text(call) -> str:
         blocks = json.loads(blocks)
     text = call.params.get("text", "") + "\n" + json.dumps(blocks or [], ensure_ascii=False)
     return text.replace("\u200b", "").replace("*", "")
+
+
+@dataclass
+class World:
+    """One bot process: its runtime over a corpus folder and database, a clock, the fake Slack."""
+
+    runtime: Runtime
+    clock: Clock
+    fake: FakeSlackAPI
+    folder: object
+
+    @property
+    def settings(self):
+        return self.runtime.settings
+
+    @property
+    def services(self):
+        return self.runtime.services
+
+    @property
+    def runner(self) -> DigestRunner:
+        return self.runtime.services.digests
+
+    def restart(self, **changes) -> "World":
+        """A new process: new engine, new runner, new connection pool; same database and corpus folder."""
+        self.runtime.close()
+        return start_world(dataclasses.replace(self.settings, **changes), self.clock, self.fake, self.folder)
+
+
+def start_world(settings, clock, fake, folder, **options) -> World:
+    """Start one bot process's runtime on `folder` (its corpus, its database) with the fake Slack."""
+    return World(make_runtime(settings, fake, folder, clock=clock, **options), clock, fake, folder)
+
+
+@contextmanager
+def worlds_on_one_database(settings, tmp_path: Path, count: int = 1, *, start: dt.datetime = FRIDAY,
+                           **changes) -> Iterator[list[World]]:
+    """`count` bot instances on one corpus folder and one database, a fake Slack, one clock set to `start`.
+
+    The fake's message ts follow the same clock, as Slack's follow the real one.
+    """
+    folder = copy_seeds(tmp_path / "corpus")
+    here = digest_settings(settings, folder, settings.cache_dir, "sqlite://", **changes)
+    with FakeSlackAPI(token=TOKEN) as fake:
+        clock = Clock(start)
+        fake.clock = lambda: clock().timestamp()
+        worlds = [start_world(here, clock, fake, tmp_path) for _ in range(count)]
+        try:
+            yield worlds
+        finally:
+            for world in worlds:
+                world.runtime.close()
+
+
+def reply_to_command(running, text: str, *, user: str = "U0ASKER", channel: str = CHANNEL) -> dict:
+    """Send `/policy <text>`; return the reply, from the ack or from the response_url."""
+    sent, name = running.slack.command(text, user=user, channel=channel)
+    assert sent.status == 200
+    body = sent.json() if sent.body else {}
+    if body.get("blocks") and "Working on it" not in json.dumps(body):
+        return body
+    return running.fake.wait_for_call(name, timeout=15)[0].params
+
+
+class Instance:
+    """A `digest_instance.py` process: one bot instance's runner."""
+
+    def __init__(self, corpus: Path, cache: Path, db: str, slack: str, start: dt.datetime):
+        self.process = subprocess.Popen(
+            [sys.executable, str(INSTANCE), "--corpus", str(corpus), "--cache", str(cache), "--db", db,
+             "--slack", slack, "--start", start.isoformat()],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, encoding="utf-8")
+
+    def wait_ready(self) -> None:
+        line = self.process.stdout.readline()
+        assert line.strip() == "ready", f"instance did not start (exit {self.process.poll()})"
+
+    def send_tick(self, when: dt.datetime) -> None:
+        self.process.stdin.write(f"tick {when.isoformat()}\n")
+        self.process.stdin.flush()
+
+    def result(self) -> list[dict]:
+        line = self.process.stdout.readline()
+        assert line, f"instance ended (exit {self.process.poll()})"
+        return json.loads(line)
+
+    def kill(self) -> None:
+        """Stop the process at once, as a deploy or the OOM killer would: no cleanup, nothing flushed."""
+        self.process.kill()
+        self.process.wait(15)
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.stdin.write("quit\n")
+            self.process.stdin.flush()
+            try:
+                self.process.wait(15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+        self.process.stdout.close()
+        self.process.stdin.close()
+
+
+def tick_all(instances: list[Instance], when: dt.datetime) -> list[str]:
+    """Tick every instance at the same moment; return every outcome's status."""
+    for instance in instances:
+        instance.send_tick(when)
+    return [o["status"] for instance in instances for o in instance.result()]

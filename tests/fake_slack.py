@@ -16,6 +16,7 @@ message, a modal or App Home), `message_action` (a message shortcut), `view_subm
 """
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import itertools
@@ -23,11 +24,14 @@ import json
 import threading
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Callable
 from urllib.parse import parse_qsl, urlencode
+
+from fake_slack_workspace import FakeWorkspaces
 
 BOT_USER_ID = "UBOTPOLICY"
 BOT_ID = "BPOLICYBOT"
@@ -50,6 +54,7 @@ def shown_text(node: Any) -> int:
         return 0
     own = len(node["text"]) if node.get("type") in ("plain_text", "mrkdwn") and isinstance(node.get("text"), str) else 0
     return own + sum(shown_text(v) for k, v in node.items() if not (k == "text" and isinstance(v, str)))
+NO_TOKEN_METHODS = ("oauth.v2.access",)  # called with the app's client id and secret instead
 
 
 # ---------------------------------------------------------------- Block Kit limits, as Slack enforces them
@@ -236,7 +241,11 @@ class FakeSlackAPI:
         self.connections_url: Callable[[], str] | None = None
         self.default_locale = default_locale
         self.calls: list[Call] = []
+        self.clock: Callable[[], float] = time.time  # what `ts` is made of; tests with a clock of their own set it
         self._rate_limits: dict[str, list[int]] = {}
+        self._failures: dict[str, list] = {}
+        self._delays: dict[str, float] = {}
+        self._released = threading.Event()  # ends every delayed answer at once when the fake stops
         self._ts = itertools.count(1)
         self._locales: dict[str, str] = {}
         self._messages: dict[str, list[dict[str, Any]]] = {}  # channel -> messages, as conversations.* return them
@@ -244,6 +253,7 @@ class FakeSlackAPI:
         self._used_triggers: set[str] = set()
         self._changed = threading.Condition()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
+        self.workspaces = FakeWorkspaces(self.url, lambda: self.token)
         self._server.daemon_threads = True
         # A short poll keeps shutdown (which waits for the next poll) from costing half a second per test.
         self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
@@ -256,6 +266,7 @@ class FakeSlackAPI:
         return self
 
     def stop(self) -> None:
+        self._released.set()
         self._server.shutdown()
         self._server.server_close()
 
@@ -319,6 +330,16 @@ class FakeSlackAPI:
         with self._changed:
             self._used_triggers.add(trigger_id)
 
+    def fail(self, method: str, error: str, times: int = 1) -> None:
+        """Answer the next `times` calls to `method` with `{"ok": false, "error": error}`."""
+        with self._changed:
+            self._failures[method] = [times, error]
+
+    def delay(self, method: str, seconds: float) -> None:
+        """Do what `method` asks at once, but answer only after `seconds` (a response lost in transit)."""
+        with self._changed:
+            self._delays[method] = seconds
+
     # -- what happened
 
     def calls_to(self, name: str, *, ok_only: bool = True) -> list[Call]:
@@ -354,22 +375,43 @@ class FakeSlackAPI:
             self.calls.append(call)
             self._changed.notify_all()
 
+    def _take_failure(self, name: str) -> str | None:
+        return self._take(self._failures, name)
+
     def _take_rate_limit(self, name: str) -> int | None:
+        return self._take(self._rate_limits, name)
+
+    def _take(self, pending: dict[str, list], name: str):
+        """Use up one of the answers set for `name` (a count, then what to answer); None when none is left."""
         with self._changed:
-            entry = self._rate_limits.get(name)
+            entry = pending.get(name)
             if entry and entry[0] > 0:
                 entry[0] -= 1
                 return entry[1]
         return None
 
-    def _api(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
+    def _api(self, method: str, params: dict[str, Any], token: str | None = None) -> dict[str, Any]:
+        failure = self._take_failure(method) or self.workspaces.refusal(method, params)
+        if failure:
+            return {"ok": False, "error": failure}
+        kept = self.workspaces.answer(method, params, token)
+        if kept is not None:
+            return kept
         if method == "auth.test":
+            installed = self.workspaces.installations.get(token or "")
+            if installed is not None:
+                return {"ok": True, "url": f"https://{installed.team.lower()}.slack.com/", "team": installed.team,
+                        "user": "policybot", "team_id": installed.team, "user_id": installed.bot_user_id,
+                        "bot_id": installed.bot_id, "is_enterprise_install": False}
             return {"ok": True, "url": "https://policybot-test.slack.com/", "team": "Policy Test",
                     "user": "policybot", "team_id": TEAM_ID, "user_id": BOT_USER_ID, "bot_id": BOT_ID,
                     "is_enterprise_install": False}
         if method in MESSAGE_METHODS:
-            ts = f"{int(time.time())}.{next(self._ts):06d}"
-            return {"ok": True, "channel": params.get("channel"), "ts": ts,
+            ts = f"{int(self.clock())}.{next(self._ts):06d}"
+            channel = params.get("channel")
+            if method == "chat.postMessage":
+                channel = self.workspaces.posted(params, ts)  # a user id lands in the DM, as in Slack
+            return {"ok": True, "channel": channel, "ts": ts,
                     "message": {"type": "message", "text": params.get("text"), "ts": ts, "bot_id": BOT_ID,
                                 "user": BOT_USER_ID}}
         if method == "views.publish":
@@ -445,10 +487,11 @@ class FakeSlackAPI:
 
             def _send(self, status: int, body: Any, headers: dict[str, str] | None = None) -> None:
                 data = body if isinstance(body, bytes) else json.dumps(body).encode()
+                headers = {"Content-Type": "application/json" if not isinstance(body, bytes) else "text/plain",
+                           **(headers or {})}
                 self.send_response(status)
-                self.send_header("Content-Type", "application/json" if not isinstance(body, bytes) else "text/plain")
                 self.send_header("Content-Length", str(len(data)))
-                for k, v in (headers or {}).items():
+                for k, v in headers.items():
                     self.send_header(k, v)
                 self.end_headers()
                 self.wfile.write(data)
@@ -471,6 +514,10 @@ class FakeSlackAPI:
                 self.path = path
                 auth = self.headers.get("Authorization", "")
                 token = auth[len("Bearer "):] if auth.startswith("Bearer ") else params.get("token")
+                if auth.startswith("Basic "):  # oauth.v2.access: the app's client id and secret
+                    client_id, _, secret = base64.b64decode(auth[len("Basic "):]).decode().partition(":")
+                    params.setdefault("client_id", client_id)
+                    params.setdefault("client_secret", secret)
                 if self.path.startswith("/response/"):
                     kind, name = "response_url", self.path[len("/response/"):]
                 elif self.path.startswith("/api/"):
@@ -496,9 +543,22 @@ class FakeSlackAPI:
                 else:
                     self._send(200, b"ok")
 
+            def do_GET(self):
+                if not self.path.startswith("/files-pri/"):
+                    self._send(404, b"not found")
+                    return
+                auth = self.headers.get("Authorization", "")
+                token = auth[len("Bearer "):] if auth.startswith("Bearer ") else None
+                status, body, content_type = fake.workspaces.download(self.path.split("?")[0], token)
+                fake._record(Call("download", "download", {"path": urllib.parse.unquote(self.path)}, token, status))
+                self._send(status, body, {"Content-Type": content_type})
+
             def _web_api(self, method: str, params: dict, token: str | None) -> None:
-                expected = fake.app_token if method == "apps.connections.open" else fake.token
-                if expected and token != expected:
+                if method == "apps.connections.open":
+                    refused = bool(fake.app_token) and token != fake.app_token
+                else:
+                    refused = bool(fake.token) and method not in NO_TOKEN_METHODS and not fake.workspaces.accepts(token)
+                if refused:
                     fake._record(Call("api", method, params, token, 401))
                     self._send(200, {"ok": False, "error": "invalid_auth"})
                     return
@@ -515,11 +575,16 @@ class FakeSlackAPI:
                     view = params.get("view")
                     problems = view_problems(json.loads(view) if isinstance(view, str) else view)
                 if problems:
-                    answer = {"ok": False, "error": "invalid_blocks", "response_metadata": {"messages": problems}}
-                else:
-                    answer = fake._api(method, params)
-                # A refusal (invalid_blocks, hash_conflict, expired_trigger_id) is recorded as not OK.
+                    fake._record(Call("api", method, params, token, 400, problems))
+                    self._send(200, {"ok": False, "error": "invalid_blocks",
+                                     "response_metadata": {"messages": problems}})
+                    return
+                answer = fake._api(method, params, token)
+                # A refusal Slack answers with `ok: false` is recorded apart from accepted calls.
                 fake._record(Call("api", method, params, token, 200 if answer.get("ok") else 400, problems))
+                delay = fake._delays.get(method)
+                if delay:
+                    fake._released.wait(delay)
                 self._send(200, answer)
 
         return Handler
@@ -550,14 +615,28 @@ class Sent:
             return self.body.decode("utf-8", "replace")
 
 
+_REQUEST_IDS = itertools.count(1)
+
+
+def send(url: str, body: bytes, headers: dict[str, str], timeout: float = 10) -> Sent:
+    """POST exactly these bytes and headers (a captured request can be replayed, to any instance)."""
+    request = urllib.request.Request(url, data=body, headers=headers, method="POST")
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            return Sent(response.status, response.read(), dict(response.headers))
+    except urllib.error.HTTPError as error:
+        return Sent(error.code, error.read(), dict(error.headers))
+
+
 class SlackSender:
-    """Posts correctly signed requests to the app, as Slack does."""
+    """Posts correctly signed requests to the app, as Slack does; `last_request` is the last one sent."""
 
     def __init__(self, app_url: str, signing_secret: str, fake: FakeSlackAPI):
         self.app_url = app_url
         self.secret = signing_secret
         self.fake = fake
-        self._ids = itertools.count(1)
+        self._ids = _REQUEST_IDS  # shared: two senders (two instances' tests) never make the same request
+        self.last_request: tuple[bytes, dict[str, str]] | None = None
 
     def post(self, body: bytes, content_type: str, *, timestamp: str | None = None,
              signature: str | None = None, headers: dict[str, str] | None = None, timeout: float = 10) -> Sent:
@@ -569,22 +648,19 @@ class SlackSender:
             "User-Agent": "Slackbot 1.0 (+https://api.slack.com/robots)",
             **(headers or {}),
         }
-        request = urllib.request.Request(self.app_url, data=body, headers=all_headers, method="POST")
-        try:
-            with urllib.request.urlopen(request, timeout=timeout) as response:
-                return Sent(response.status, response.read(), dict(response.headers))
-        except urllib.error.HTTPError as error:
-            return Sent(error.code, error.read(), dict(error.headers))
+        self.last_request = (body, all_headers)
+        return send(self.app_url, body, all_headers, timeout)
 
     # -- the shapes Slack sends
 
     def command(self, text: str, *, user: str = "U0ASKER", channel: str = "C0GENERAL",
-                response_name: str | None = None, trigger_id: str | None = None, **kwargs) -> tuple[Sent, str]:
+                response_name: str | None = None, trigger_id: str | None = None, team: str = TEAM_ID,
+                **kwargs) -> tuple[Sent, str]:
         """Send `/policy <text>`; return the HTTP answer and the response_url's name."""
         n = next(self._ids)
         response_name = response_name or f"cmd-{n}"
         form = {
-            "token": "legacy-verification-token", "team_id": TEAM_ID, "team_domain": "policy-test",
+            "token": "legacy-verification-token", "team_id": team, "team_domain": "policy-test",
             "channel_id": channel, "channel_name": "general", "user_id": user, "user_name": "asker",
             "command": "/policy", "text": text, "api_app_id": "A0POLICY", "is_enterprise_install": "false",
             "response_url": self.fake.response_url(response_name), "trigger_id": trigger_id or f"{n}.1.abc",
@@ -593,12 +669,12 @@ class SlackSender:
         return self.post(body, "application/x-www-form-urlencoded", **kwargs), response_name
 
     def event(self, event: dict[str, Any], *, event_id: str | None = None, retry_num: int | None = None,
-              **kwargs) -> Sent:
+              team: str = TEAM_ID, **kwargs) -> Sent:
         event_id = event_id or f"Ev{next(self._ids):08d}"
         envelope = {
-            "token": "legacy-verification-token", "team_id": TEAM_ID, "api_app_id": "A0POLICY",
+            "token": "legacy-verification-token", "team_id": team, "api_app_id": "A0POLICY",
             "event": event, "type": "event_callback", "event_id": event_id, "event_time": int(time.time()),
-            "authorizations": [{"enterprise_id": None, "team_id": TEAM_ID, "user_id": BOT_USER_ID,
+            "authorizations": [{"enterprise_id": None, "team_id": team, "user_id": BOT_USER_ID,
                                 "is_bot": True, "is_enterprise_install": False}],
             "is_ext_shared_channel": False,
         }
@@ -612,7 +688,7 @@ class SlackSender:
                        ts: str | None = None, **kwargs) -> tuple[Sent, dict]:
         ts = ts or f"{int(time.time())}.{next(self._ids):06d}"
         event = {"type": "message", "channel": channel, "user": user, "text": text, "ts": ts,
-                 "event_ts": ts, "channel_type": "im", "team": TEAM_ID,
+                 "event_ts": ts, "channel_type": "im", "team": kwargs.get("team", TEAM_ID),
                  "client_msg_id": f"msg-{ts}"}
         return self.event(event, **kwargs), event
 

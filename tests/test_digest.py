@@ -272,6 +272,19 @@ def test_digest_command_posts_with_the_bot_token_once_per_minute(cli, monkeypatc
     store.close()
 
 
+def test_digest_command_says_when_slack_refuses_for_good_and_exits_1(cli, monkeypatch):
+    with FakeSlackAPI(token="xoxb-cli") as fake:
+        monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-cli")
+        monkeypatch.setenv("SLACK_API_URL", fake.api_url)
+        fake.workspaces.channel(CHANNEL, member=False)
+        code, out = cli("--channel", CHANNEL)
+    assert code == 1 and f"channel:{CHANNEL}: BLOCKED (DeliveryError: Slack refused chat.postMessage to {CHANNEL}: " \
+        "not_in_channel" in out
+    store = Store.open(cli.database)
+    assert store.audience_settings(AUDIENCE).blocked_error == "not_in_channel"
+    store.close()
+
+
 def test_digest_command_needs_the_bot_token(cli, capsys):
     code, _ = cli("--channel", CHANNEL)
     assert code == 2 and "SLACK_BOT_TOKEN" in capsys.readouterr().err

@@ -7,12 +7,11 @@ variant of the two-process test always runs. Each PostgreSQL test gets a databas
 from __future__ import annotations
 
 import datetime as dt
-import json
 import os
 import secrets
-import subprocess
-import sys
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -23,11 +22,10 @@ from fake_slack import FakeSlackAPI
 
 from bot import store as store_module
 from bot.store import Audience, Store
-from digest_support import (CHANNEL, MONDAY, NEW_CLAUSE_WORDS, add_new_document, copy_seeds, message_text,
-                            posts_to)
+from digest_support import (CHANNEL, MONDAY, NEW_CLAUSE_WORDS, Instance, add_new_document, copy_seeds,
+                            message_text, posts_to, tick_all)
 
 ENV = "POLICYBOT_TEST_POSTGRES_URL"
-INSTANCE = Path(__file__).with_name("digest_instance.py")
 TOKEN = "xoxb-test-token-0123456789"
 UTC = dt.timezone.utc
 LEASE = dt.timedelta(minutes=10)
@@ -83,7 +81,7 @@ def test_instances_starting_together_migrate_once(postgres_url):
         t.join(60)
     assert errors == [] and len(stores) == 4
     with stores[0].engine.connect() as conn:
-        assert conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalars().all() == ["0002"]
+        assert conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalars().all() == ["0003"]
         assert compare_metadata(MigrationContext.configure(conn), store_module.metadata) == []
     for s in stores:
         s.close()
@@ -121,47 +119,6 @@ def test_subscriptions_and_baselines_are_shared(postgres_url):
     assert b.subscriptions(audience)[0].created_at == MONDAY
     a.close()
     b.close()
-
-
-class Instance:
-    """A `digest_instance.py` process: one bot instance's runner."""
-
-    def __init__(self, corpus: Path, cache: Path, db: str, slack: str, start: dt.datetime):
-        self.process = subprocess.Popen(
-            [sys.executable, str(INSTANCE), "--corpus", str(corpus), "--cache", str(cache), "--db", db,
-             "--slack", slack, "--start", start.isoformat()],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, encoding="utf-8")
-
-    def wait_ready(self) -> None:
-        line = self.process.stdout.readline()
-        assert line.strip() == "ready", f"instance did not start (exit {self.process.poll()})"
-
-    def send_tick(self, when: dt.datetime) -> None:
-        self.process.stdin.write(f"tick {when.isoformat()}\n")
-        self.process.stdin.flush()
-
-    def result(self) -> list[dict]:
-        line = self.process.stdout.readline()
-        assert line, f"instance ended (exit {self.process.poll()})"
-        return json.loads(line)
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.stdin.write("quit\n")
-            self.process.stdin.flush()
-            try:
-                self.process.wait(15)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-        self.process.stdout.close()
-        self.process.stdin.close()
-
-
-def tick_all(instances: list[Instance], when: dt.datetime) -> list[str]:
-    """Tick every instance at the same moment; return every outcome's status."""
-    for instance in instances:
-        instance.send_tick(when)
-    return [o["status"] for instance in instances for o in instance.result()]
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -205,3 +162,145 @@ def test_two_serve_processes_post_each_scheduled_digest_once(shared_db, tmp_path
     assert [p.status for p in check.posts()] == ["posted", "posted"]
     assert len({r.instance for r in check.runs()}) >= 1
     check.close()
+
+
+# ---------------------------------------------------------------- an instance killed mid-post
+
+def _one_subscribed_channel(shared_db: str, tmp_path) -> Path:
+    corpus = copy_seeds(tmp_path / "corpus")
+    setup = Store.open(shared_db)
+    setup.subscribe(Audience.channel(CHANNEL), "研发投入", by="U0ASKER", at=MONDAY - dt.timedelta(days=3))
+    setup.close()
+    return corpus
+
+
+def _run_of_the_slot(shared_db: str):
+    check = Store.open(shared_db)
+    try:
+        (run,) = check.runs()
+        return run, check.last_digest(Audience.channel(CHANNEL)), [p.status for p in check.posts()]
+    finally:
+        check.close()
+
+
+@contextmanager
+def doomed_and_survivor(shared_db: str, tmp_path: Path, settings) -> Iterator[tuple]:
+    """Two `serve` processes on one subscribed channel, their clock at Friday; the fake Slack's ts follow it."""
+    corpus = _one_subscribed_channel(shared_db, tmp_path)
+    start = MONDAY - dt.timedelta(days=3)
+    with FakeSlackAPI(token=TOKEN) as fake:
+        now = [start]
+        fake.clock = lambda: now[0].timestamp()
+        instances = [Instance(corpus, settings.cache_dir, shared_db, fake.api_url, start) for _ in range(2)]
+        try:
+            for instance in instances:
+                instance.wait_ready()
+            yield fake, now, *instances
+        finally:
+            for instance in instances:
+                instance.stop()
+
+
+def test_a_process_killed_while_it_waits_out_a_429_does_not_lose_the_weeks_digest(shared_db, tmp_path, settings):
+    with doomed_and_survivor(shared_db, tmp_path, settings) as (fake, now, doomed, survivor):
+        fake.rate_limit("chat.postMessage", times=1, retry_after=60)
+        now[0] = MONDAY + dt.timedelta(seconds=1)
+        doomed.send_tick(now[0])
+        fake.wait_for(lambda calls: any(c.name == "chat.postMessage" and c.status == 429 for c in calls), 30)
+        doomed.kill()  # a deploy while the client sleeps out Retry-After
+        assert _run_of_the_slot(shared_db)[0].status == "posting"
+
+        now[0] = MONDAY + dt.timedelta(minutes=2)  # within the lease the post may still be on its way
+        assert tick_all([survivor], now[0]) == []
+        now[0] = MONDAY + dt.timedelta(minutes=12)  # after it: not in the channel, so it is posted
+        assert tick_all([survivor], now[0]) == ["posted"]
+        now[0] = MONDAY + dt.timedelta(minutes=13)
+        assert tick_all([survivor], now[0]) == []
+        (post,) = posts_to(fake, CHANNEL)
+        assert NEW_CLAUSE_WORDS not in message_text(post) and "研发投入" in message_text(post)
+        assert post.params["metadata"] == {"event_type": "policybot_digest", "event_payload": {
+            "schedule": f"{CHANNEL} 0 9 * * 1 Asia/Shanghai", "slot": MONDAY.astimezone(UTC).isoformat(),
+            "audience": f"channel:{CHANNEL}"}}
+        ts = post_ts(fake, post)
+    run, baseline, posts = _run_of_the_slot(shared_db)
+    assert run.status == "posted" and run.message_ts == ts
+    assert baseline is not None and posts == ["posted"]
+
+
+def test_a_process_killed_after_slack_took_the_post_is_not_posted_twice(shared_db, tmp_path, settings):
+    with doomed_and_survivor(shared_db, tmp_path, settings) as (fake, now, doomed, survivor):
+        fake.delay("chat.postMessage", 60)  # Slack shows the message; its answer never reaches the poster
+        now[0] = MONDAY + dt.timedelta(seconds=1)
+        doomed.send_tick(now[0])
+        fake.wait_for_call("chat.postMessage", timeout=30)
+        doomed.kill()
+        fake.delay("chat.postMessage", 0)
+
+        now[0] = MONDAY + dt.timedelta(minutes=12)
+        assert tick_all([survivor], now[0]) == ["recovered"]
+        # Its baseline was kept with the run: next week's digest says what is new since this one.
+        now[0] = MONDAY + dt.timedelta(days=7, seconds=1)
+        assert tick_all([survivor], now[0]) == ["posted"]
+        first, second = posts_to(fake, CHANNEL)
+        assert first.params["metadata"]["event_payload"]["slot"] == MONDAY.astimezone(UTC).isoformat()
+        assert "自上期摘要(2026年11月23日 09:00)以来,政策文件没有新内容" in message_text(second)
+    check = Store.open(shared_db)
+    try:
+        assert [(r.slot, r.status) for r in check.runs()] == [(MONDAY.astimezone(UTC), "posted"),
+                                                              ((MONDAY + dt.timedelta(days=7)).astimezone(UTC),
+                                                               "posted")]
+        assert [p.status for p in check.posts()] == ["posted", "posted"]
+    finally:
+        check.close()
+
+
+def post_ts(fake, call) -> str:
+    """The ts Slack gave a message the fake accepted."""
+    channel = fake.workspaces.channels[call.params["channel"]]
+    return next(m["ts"] for m in channel.messages if m.get("metadata") == call.params.get("metadata"))
+
+
+# ---------------------------------------------------------------- migration 0003 on a database in use
+
+def test_a_database_at_0002_is_upgraded_with_its_rows(shared_db):
+    from alembic import command
+    from alembic.config import Config
+
+    engine = sa.create_engine(shared_db)
+    config = Config()
+    config.set_main_option("script_location", str(store_module.MIGRATIONS))
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "0002")
+        connection.execute(sa.text("INSERT INTO subscriptions (audience, topic, created_by, created_at) "
+                                   "VALUES ('channel:C1', '研发', 'U1', '2026-01-01 00:00:00')"))
+        connection.execute(sa.text(
+            "INSERT INTO digest_runs (schedule_key, slot, audience, status, instance, attempts, claimed_at, "
+            "updated_at) VALUES ('C1 0 9 * * 1 Asia/Shanghai', '2026-01-05 01:00:00', 'channel:C1', 'posting', "
+            "'old:1', 1, '2026-01-05 01:00:01', '2026-01-05 01:00:01')"))
+    engine.dispose()
+    store = Store.open(shared_db)
+    try:
+        (subscription,) = store.subscriptions(Audience.channel("C1"))
+        assert (subscription.topic, subscription.audience.team) == ("研发", "")
+        assert store.owner_of(Audience.channel("C1")) == "U1"
+        # A post interrupted before the upgrade is checked like any other.
+        later = dt.datetime(2026, 1, 5, 2, tzinfo=UTC)
+        assert [r.status for r in store.unconfirm_stale_posts(later, LEASE)] == ["posting"]
+        assert store.claim_keys(["event:Ev1"], now=later, ttl=LEASE) and store.all_audience_settings() == []
+        with store.engine.connect() as conn:
+            assert conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar() == "0003"
+            assert compare_metadata(MigrationContext.configure(conn), store_module.metadata) == []
+    finally:
+        store.close()
+    # And back, keeping the rows of 0002, then forward again.
+    for target in ("0002", "head"):
+        with engine.begin() as connection:
+            config.attributes["connection"] = connection
+            (command.downgrade if target == "0002" else command.upgrade)(config, target)
+    engine.dispose()
+    store = Store.open(shared_db)
+    try:
+        assert store.topics(Audience.channel("C1")) == ["研发"]
+    finally:
+        store.close()

@@ -6,19 +6,15 @@ the scheduler posts with the production WebClient (429 retry handler included).
 """
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import json
 import threading
-import time
-from dataclasses import dataclass
 
 import pytest
 from fake_slack import FakeSlackAPI
-from slack_harness import TOKEN, make_runtime, running_app
+from slack_harness import TOKEN, running_app
 from slack_sdk import WebClient
 
-from bot.app import Runtime
 from bot.cron import crontab_weekdays, parse_crontab
 from bot.digest_runner import DigestRunner, latest_slot, schedule_key
 from bot.errors import ConfigError
@@ -27,9 +23,11 @@ from bot.settings import DigestSchedule, load_settings
 from bot.corpus.library import CorpusLibrary
 from bot.watcher import CorpusWatcher
 from bot.store import FAILED, NOT_HELPFUL, POSTED, SKIPPED, Audience, format_feedback
-from digest_support import (ADMIN, CHANNEL, MONDAY, NEW_CLAUSE_WORDS, SHANGHAI, WEEKLY, Clock, add_new_document,
-                            copy_seeds, digest_settings, message_text, posts_to)
+from digest_support import (ADMIN, CHANNEL, MONDAY, NEW_CLAUSE_WORDS, SHANGHAI, WEEKLY, Clock, World,
+                            add_new_document, copy_seeds, digest_settings, message_text, posts_to, reply_to_command,
+                            start_world)
 from handlers.publisher import SlackPublisher
+from handlers.workspaces import Workspaces
 
 UTC = dt.timezone.utc
 FRIDAY = MONDAY - dt.timedelta(days=3)  # the bot starts here, before the first slot
@@ -38,37 +36,6 @@ WEEK = dt.timedelta(days=7)
 
 def at(moment: dt.datetime, **delta) -> dt.datetime:
     return moment + dt.timedelta(**delta)
-
-
-@dataclass
-class World:
-    """One bot process: its runtime over a corpus folder and database, a clock, the fake Slack."""
-
-    runtime: Runtime
-    clock: Clock
-    fake: FakeSlackAPI
-    folder: object
-
-    @property
-    def settings(self):
-        return self.runtime.settings
-
-    @property
-    def services(self):
-        return self.runtime.services
-
-    @property
-    def runner(self) -> DigestRunner:
-        return self.runtime.services.digests
-
-    def restart(self, **changes) -> "World":
-        """A new process: new engine, new runner, new connection pool; same database and corpus folder."""
-        self.runtime.close()
-        return start_world(dataclasses.replace(self.settings, **changes), self.clock, self.fake, self.folder)
-
-
-def start_world(settings, clock, fake, folder, **options) -> World:
-    return World(make_runtime(settings, fake, folder, clock=clock, **options), clock, fake, folder)
 
 
 @pytest.fixture
@@ -142,16 +109,6 @@ def test_the_runner_refuses_a_bad_cron_before_starting(world):
 
 # ---------------------------------------------------------------- the conversation
 
-def reply_to_command(running, text: str, *, user: str = "U0ASKER", channel: str = CHANNEL) -> dict:
-    """Send `/policy <text>`; return the reply, from the ack or from the response_url."""
-    sent, name = running.slack.command(text, user=user, channel=channel)
-    assert sent.status == 200
-    body = sent.json() if sent.body else {}
-    if body.get("blocks") and "Working on it" not in json.dumps(body):
-        return body
-    return running.fake.wait_for_call(name, timeout=15)[0].params
-
-
 def test_subscribe_then_a_new_document_is_posted_once_with_the_new_clause(world):
     runner = world.runner
     runner.register()
@@ -170,7 +127,7 @@ def test_subscribe_then_a_new_document_is_posted_once_with_the_new_clause(world)
 
     add_new_document(world.settings.corpus_dir)
     world.clock.set(at(MONDAY, days=1))
-    assert world.runtime.watcher.check().added == ("leshan-2026-rd-investment-plan",)
+    assert world.runtime.services.watcher.check().added == ("leshan-2026-rd-investment-plan",)
     assert runner.tick() == []  # reported at the next slot
     assert any(d.id.startswith("leshan") for d in world.services.engine.documents)
 
@@ -241,8 +198,8 @@ def test_a_429_that_outlasts_the_retries_is_retried_after_retry_after_at_a_later
     # A client without retry handlers: the 429 reaches the runner, which records it.
     services = world.services
     runner = DigestRunner(services.settings, services.engine, services.store,
-                          SlackPublisher(WebClient(token=TOKEN, base_url=world.fake.api_url), world.runtime.languages),
-                          world.clock)
+                          SlackPublisher(Workspaces(WebClient(token=TOKEN, base_url=world.fake.api_url)),
+                                         world.runtime.languages), world.clock)
     runner.register()
     world.fake.rate_limit("chat.postMessage", times=1, retry_after=120)
     world.clock.set(at(MONDAY, seconds=1))
@@ -259,18 +216,17 @@ def test_a_429_that_outlasts_the_retries_is_retried_after_retry_after_at_a_later
 def test_other_failures_are_recorded_and_retried_at_the_next_tick(world, caplog):
     runner = world.runner
     runner.register()
-    world.fake.token = "xoxb-someone-else"  # Slack now refuses the token: invalid_auth
+    world.fake.fail("chat.postMessage", "internal_error")  # Slack has a bad minute
     world.clock.set(at(MONDAY, seconds=1))
     with caplog.at_level("ERROR", logger="policybot.digests"):
         (failed,) = runner.tick()
-    assert failed.status == "failed" and "invalid_auth" in failed.error
-    assert "invalid_auth" in caplog.text
+    assert failed.status == "failed" and "internal_error" in failed.error
+    assert "internal_error" in caplog.text
     run = world.services.store.run(schedule_key(world.settings.schedules[0]), MONDAY, Audience.channel(CHANNEL))
     assert run.status == FAILED and run.next_attempt_at is not None
     assert [p.status for p in world.services.store.posts()] == ["failed"]
     assert world.services.store.last_digest(Audience.channel(CHANNEL)) is None
 
-    world.fake.token = TOKEN
     world.clock.advance(minutes=1)  # the next sweep
     (posted,) = runner.tick()
     assert posted.status == "posted"
@@ -401,7 +357,7 @@ def test_feedback_buttons_store_the_click_and_thank_the_user_privately(world):
     assert (item.user_id, item.query, item.intent, item.verdict) == ("U0CRITIC", "target 研发", "target", NOT_HELPFUL)
     assert item.clause_ids == ("chengdu-2021-sci-tech-innovation-decision#p0", "gone#1")
     assert item.shown[0][1].startswith("《中共成都市委") and item.shown[1] == ("gone#1", None)
-    assert item.channel_id == "C0GENERAL" and item.at == FRIDAY
+    assert item.channel_id == "C0GENERAL" and item.at == FRIDAY and item.team_id == "T0POLICY"
     assert len(world.services.store.feedback()) == 2
     assert "U0CRITIC · not helpful (target): target 研发" in format_feedback([item])
 
@@ -411,7 +367,7 @@ def test_feedback_buttons_store_the_click_and_thank_the_user_privately(world):
 def test_start_jobs_catches_up_at_start_and_runs_the_cron_job(world):
     world.runner.register()  # first seen on Friday
     world.clock.set(at(MONDAY, hours=2))  # started after Monday's slot: it was missed
-    handle = start_jobs(world.runner, world.runtime.watcher, sweep_seconds=3600, watch_seconds=3600)
+    handle = start_jobs(world.runner, world.runtime.services.watcher, sweep_seconds=3600, watch_seconds=3600)
     try:
         jobs = {job.id: job for job in handle.scheduler.get_jobs()}
         assert set(jobs) == {"digest-0", "digest-sweep", "corpus-watch"}
@@ -429,7 +385,7 @@ def test_start_jobs_catches_up_at_start_and_runs_the_cron_job(world):
 
 
 def test_a_failed_corpus_reload_keeps_the_old_corpus_and_is_tried_again(world, monkeypatch, caplog):
-    watcher = world.runtime.watcher
+    watcher = world.runtime.services.watcher
     engine = world.services.engine
     real_reload = engine.reload
     monkeypatch.setattr(engine, "reload", lambda: (_ for _ in ()).throw(OSError("disk went away")))

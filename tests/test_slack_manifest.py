@@ -15,8 +15,9 @@ def test_the_policy_command_has_a_usage_hint_that_works():
 def test_minimal_bot_scopes():
     # users:read for each user's locale; the history scopes for conversations.replies (a thread's first message).
     assert sorted(MANIFEST["oauth_config"]["scopes"]["bot"]) == sorted(
-        ["commands", "chat:write", "im:history", "app_mentions:read", "links:read", "links:write", "users:read",
-         "channels:history", "groups:history", "mpim:history"])
+        ["commands", "chat:write", "im:history", "im:write", "app_mentions:read", "links:read", "links:write",
+         "users:read", "channels:read", "groups:read", "channels:history", "groups:history", "mpim:history",
+         "files:read"])
     assert "user" not in MANIFEST["oauth_config"]["scopes"]
 
 
@@ -34,10 +35,18 @@ def test_slash_command_text_arrives_as_slack_markup_like_every_other_surface():
     assert command["should_escape"] is True
 
 
+def test_the_install_flow_asks_for_the_manifests_scopes():
+    from handlers.install import BOT_SCOPES, REDIRECT_PATH
+
+    assert list(BOT_SCOPES) == MANIFEST["oauth_config"]["scopes"]["bot"]
+    manifest_text = (PROJECT_ROOT / "config" / "slack-manifest.yaml").read_text(encoding="utf-8")
+    assert f"#   - https://policybot.example.org{REDIRECT_PATH}" in manifest_text
+
+
 def test_events_interactivity_and_socket_mode():
     settings = MANIFEST["settings"]
-    assert sorted(settings["event_subscriptions"]["bot_events"]) == ["app_home_opened", "app_mention", "link_shared",
-                                                                     "message.im"]
+    assert sorted(settings["event_subscriptions"]["bot_events"]) == [
+        "app_home_opened", "app_mention", "app_uninstalled", "link_shared", "message.im", "tokens_revoked"]
     assert settings["interactivity"]["is_enabled"] is True
     assert settings["socket_mode_enabled"] is True
     home = MANIFEST["features"]["app_home"]

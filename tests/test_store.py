@@ -11,8 +11,8 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
 from bot import store as store_module
-from bot.store import (CLAIMED, FAILED, NOT_HELPFUL, POSTED, POSTING, UNKNOWN, Audience, DigestState, Feedback,
-                       PostRecord, Store, format_feedback)
+from bot.store import (BLOCKED, CHECKING, CLAIMED, FAILED, NOT_HELPFUL, POSTED, POSTING, UNCONFIRMED, Audience,
+                       DigestState, Feedback, PostRecord, Store, format_feedback)
 
 UTC = dt.timezone.utc
 T0 = dt.datetime(2026, 11, 23, 1, 0, tzinfo=UTC)
@@ -36,7 +36,7 @@ def test_open_creates_the_schema_at_head_and_it_matches_the_models(db_url, tmp_p
     s = Store.open(db_url)  # also creates the missing `state/` folder
     assert (tmp_path / "state" / "policybot.db").is_file()
     with s.engine.connect() as conn:
-        assert conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar() == "0002"
+        assert conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar() == "0003"
         assert compare_metadata(MigrationContext.configure(conn), store_module.metadata) == []
     s.close()
     Store.open(db_url).close()  # opening again is a no-op upgrade, not an error
@@ -98,20 +98,116 @@ def test_a_failed_run_is_retried_once_due_and_by_one_instance(store):
     assert (run.status, run.instance, run.attempts) == (CLAIMED, "b", 2)
 
 
-def test_an_abandoned_claim_is_taken_over_but_an_interrupted_post_is_not(store):
+def test_an_abandoned_claim_is_taken_over_and_an_interrupted_post_is_checked_before_reposting(store):
     assert store.claim("weekly", T0, CHANNEL, instance="a", now=T0, lease=LEASE)
     assert not store.claim("weekly", T0, CHANNEL, instance="b", now=T0 + LEASE / 2, lease=LEASE)
     assert store.claim("weekly", T0, CHANNEL, instance="b", now=T0 + LEASE, lease=LEASE)
 
     later = T0 + dt.timedelta(days=7)
+    baseline = DigestState(CHANNEL, later, {"doc": "h1"}, {"doc": "标题"}, frozenset({"k1"}), frozenset())
     assert store.claim("weekly", later, CHANNEL, instance="a", now=later, lease=LEASE)
-    store.update_run("weekly", later, CHANNEL, status=POSTING, now=later, instance="a")
+    store.update_run("weekly", later, CHANNEL, status=POSTING, now=later, instance="a", baseline=baseline)
     much_later = later + 3 * LEASE
+    # Never claimed again as if nothing had been posted: Slack may show it.
     assert not store.claim("weekly", later, CHANNEL, instance="b", now=much_later, lease=LEASE)
-    stale = store.abandon_stale_posts(much_later, LEASE)
+    assert store.unconfirm_stale_posts(later + LEASE / 2, LEASE) == []
+    stale = store.unconfirm_stale_posts(much_later, LEASE)
     assert [r.slot for r in stale] == [later]
-    assert store.run("weekly", later, CHANNEL).status == UNKNOWN
-    assert store.abandon_stale_posts(much_later, LEASE) == []
+    assert store.run("weekly", later, CHANNEL).status == UNCONFIRMED
+    assert store.unconfirm_stale_posts(much_later, LEASE) == []
+
+    (run,) = store.unconfirmed_runs(much_later)
+    assert store.take_unconfirmed(run, instance="b", now=much_later)
+    assert not store.take_unconfirmed(run, instance="c", now=much_later)  # one instance checks
+    assert store.run("weekly", later, CHANNEL).status == CHECKING
+    # A checker that stops is replaced after the lease, like a poster.
+    assert [r.slot for r in store.unconfirm_stale_posts(much_later + LEASE, LEASE)] == [later]
+    (run,) = store.unconfirmed_runs(much_later + LEASE)
+    assert store.take_unconfirmed(run, instance="c", now=much_later + LEASE)
+    assert store.confirm_posted(run, instance="c", now=much_later + LEASE, message_ts="1.000100")
+    done = store.run("weekly", later, CHANNEL)
+    assert (done.status, done.message_ts) == (POSTED, "1.000100")
+    # The baseline of the post that was found is the audience's last digest now.
+    assert store.last_digest(CHANNEL) == baseline
+
+
+def test_rows_carry_their_workspace(store):
+    audience = Audience.channel("C0TEAM", "T0OTHER")
+    assert audience == Audience.channel("C0TEAM")  # the team describes, it does not identify
+    store.subscribe(audience, "研发", by="U1", at=T0)
+    assert store.subscriptions(Audience.channel("C0TEAM"))[0].audience.team == "T0OTHER"
+    assert store.subscribers() == {audience: T0} and next(iter(store.subscribers())).team == "T0OTHER"
+    store.claim("weekly", T0, audience, instance="a", now=T0, lease=LEASE)
+    store.log_post(PostRecord(T0, audience, "scheduled", "posted"))
+    store.save_digest(DigestState(audience, T0))
+    store.add_feedback(Feedback(at=T0, user_id="U1", query="q", verdict=NOT_HELPFUL, team_id="T0OTHER"))
+    assert store.team_of(Audience.channel("C0TEAM")) == "T0OTHER"
+    with store.engine.connect() as conn:
+        for table in ("subscriptions", "digest_runs", "post_log", "digest_state", "feedback"):
+            assert conn.execute(sa.text(f"SELECT team_id FROM {table}")).scalars().all() == ["T0OTHER"], table
+    assert store.runs()[0].audience.team == "T0OTHER" and store.posts()[0].audience.team == "T0OTHER"
+
+
+def test_rows_from_before_workspaces_are_given_to_the_one_workspace(store):
+    store.subscribe(Audience.channel("C0OLD"), "研发", by="U1", at=T0)
+    store.claim("weekly", T0, Audience.channel("C0OLD"), instance="a", now=T0, lease=LEASE)
+    store.subscribe(Audience.channel("C0NEW", "T0ELSE"), "研发", by="U1", at=T0)
+    assert store.adopt_rows("T0ONE") == 2
+    assert store.team_of(Audience.channel("C0OLD")) == "T0ONE" and store.runs()[0].audience.team == "T0ONE"
+    assert store.team_of(Audience.channel("C0NEW")) == "T0ELSE"
+    assert store.adopt_rows("T0ONE") == 0
+
+
+def test_a_channel_owner_schedule_and_block(store):
+    audience = Audience.channel("C0OWN", "T1")
+    assert store.owner_of(audience) is None
+    store.subscribe(audience, "研发", by="U0FIRST", at=T0)
+    assert store.owner_of(audience) == "U0FIRST"  # a channel that predates owners: its first subscriber
+    assert store.claim_ownership(audience, "U0SECOND", at=T0) == "U0FIRST"
+    other = Audience.channel("C0NEW", "T1")
+    assert store.claim_ownership(other, "U0SECOND", at=T0) == "U0SECOND"
+    assert store.claim_ownership(other, "U0THIRD", at=T0) == "U0SECOND"
+
+    store.set_schedule(audience, "0 9 * * 1", "Asia/Shanghai", by="U0FIRST", at=T0)
+    found = store.audience_settings(audience)
+    assert (found.cron, found.timezone, found.schedule_by, found.scheduled) == \
+        ("0 9 * * 1", "Asia/Shanghai", "U0FIRST", True)
+    store.stop_digests(audience, by="U0FIRST", at=T0 + dt.timedelta(hours=1))
+    found = store.audience_settings(audience)
+    assert found.digests_off and not found.scheduled and found.cron is None
+
+    assert store.claim("weekly", T0, audience, instance="a", now=T0, lease=LEASE)
+    store.update_run("weekly", T0, audience, status=BLOCKED, now=T0, instance="a", error="not_in_channel")
+    assert store.block(audience, "not_in_channel", at=T0)
+    assert not store.block(audience, "not_in_channel", at=T0)  # reported once
+    assert store.audience_settings(audience).blocked_error == "not_in_channel"
+    assert not store.claim("weekly", T0, audience, instance="b", now=T0 + LEASE, lease=LEASE)
+    assert store.unblock(audience, at=T0 + LEASE)
+    assert store.audience_settings(audience).blocked_error is None
+    # Invited back: the refused slot may be posted now.
+    assert store.claim("weekly", T0, audience, instance="b", now=T0 + LEASE, lease=LEASE)
+    assert [a.audience for a in store.all_audience_settings()] == [other, audience]  # by id
+
+
+def test_a_sqlite_file_is_written_ahead_so_a_commit_waits_for_no_fsync(store):
+    with store.engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 1  # NORMAL
+
+
+def test_keys_are_taken_once_until_they_expire(db_url):
+    a, b = Store.open(db_url), Store.open(db_url)
+    ttl = dt.timedelta(minutes=5)
+    assert a.claim_keys(["event:Ev1", "message:C1:1.0"], now=T0, ttl=ttl, team="T1")
+    assert not b.claim_keys(["event:Ev1"], now=T0 + dt.timedelta(minutes=1), ttl=ttl)
+    # All or nothing: one known key refuses the lot, and records none of the others.
+    assert not b.claim_keys(["message:C1:1.0", "event:Ev2"], now=T0, ttl=ttl)
+    assert b.claim_keys(["event:Ev2"], now=T0, ttl=ttl)
+    assert a.claim_keys(["event:Ev1"], now=T0 + ttl, ttl=ttl)  # expired: taken again
+    assert a.prune_seen_keys(T0 + 3 * ttl) == 3
+    assert a.claim_keys([], now=T0, ttl=ttl)
+    a.close()
+    b.close()
 
 
 def test_concurrent_claims_on_sqlite_have_one_winner(db_url):
