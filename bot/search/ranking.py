@@ -15,7 +15,7 @@ import numpy as np
 from bot.search.index import ClauseIndex
 from bot.search.tables import TargetTable, UnitTable
 from bot.search.understanding import Understood
-from bot.search.weights import RankingWeights
+from bot.settings import RankingWeights
 
 
 TOP_SAMPLE = 2048  # scores sampled to find the k-th best one quickly

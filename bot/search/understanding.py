@@ -15,7 +15,7 @@ import numpy as np
 from bot.model import Document, Filters
 from bot.search.fuzzy import similar
 from bot.search.index import ClauseIndex
-from bot.search.weights import RankingWeights
+from bot.settings import RankingWeights
 from bot.segment import Segmenter, bigrams
 from bot.settings import Vocabulary
 
