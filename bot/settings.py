@@ -463,15 +463,12 @@ def load_settings(path: Path | str | None = None, *, corpus_override: str | None
     if language is not None and language_of(language) is None:
         problems.append(f"{r.where('slack.language')}: key 'slack.language' must be a locale the bot speaks "
                         f"({', '.join(LANGUAGES)}, e.g. zh-CN or en-US), not {language!r}")
-    fields = dict(
-        cache_dir=path_of(_or(r.require("cache_dir", str), ".")),
-        host=r.require("host", str, "server."),
-        due_months_before=r.require("months_before", int, "digests.due_window."),
-        due_months_after=r.require("months_after", int, "digests.due_window."),
-        watch_corpus=r.require("watch_corpus", bool),
-        scheduler=r.require("scheduler", bool, "digests."),
-        language=language,
-    )
+    cache_dir = path_of(_or(r.require("cache_dir", str), "."))
+    host = r.require("host", str, "server.")
+    due_months_before = r.require("months_before", int, "digests.due_window.")
+    due_months_after = r.require("months_after", int, "digests.due_window.")
+    watch_corpus = r.require("watch_corpus", bool)
+    scheduler = r.require("scheduler", bool, "digests.")
     public_url = _public_url(env.get("POLICYBOT_PUBLIC_URL") or r.get("public_url", str, None, "server."),
                              r.where("server.public_url"), problems)
     ranking = _load_ranking(r, problems)
@@ -484,24 +481,12 @@ def load_settings(path: Path | str | None = None, *, corpus_override: str | None
     if problems:
         raise ConfigError(problems)
     return Settings(
-        source=source,
-        root=root,
-        corpus_dir=corpus_dir,
-        user_dictionary=userdict,
-        vocabulary=vocabulary,
-        default_limit=default_limit,
-        max_limit=max_limit,
-        max_query_chars=max_chars,
-        min_relevance=min_relevance,
-        segmenter=segmenter,
-        port=port,
-        admins=frozenset(str(a) for a in admins),
-        database_url=database_url,
-        schedules=schedules,
-        **fields,
-        public_url=public_url,
-        ranking=ranking,
-        channel_changes=channel_changes,
+        source=source, root=root, corpus_dir=corpus_dir, cache_dir=cache_dir, user_dictionary=userdict,
+        vocabulary=vocabulary, default_limit=default_limit, max_limit=max_limit, max_query_chars=max_chars,
+        min_relevance=min_relevance, segmenter=segmenter, host=host, port=port,
+        admins=frozenset(str(a) for a in admins), database_url=database_url, due_months_before=due_months_before,
+        due_months_after=due_months_after, watch_corpus=watch_corpus, scheduler=scheduler, schedules=schedules,
+        public_url=public_url, language=language, ranking=ranking, channel_changes=channel_changes,
         add_private_addresses=add_private_addresses,
     )
 
