@@ -187,7 +187,7 @@ def damaged_folder(tmp_path_factory):
     return tmp_path_factory.mktemp("damaged")
 
 
-@hypothesis_settings(max_examples=max(5, hypothesis_settings.default.max_examples // 5))  # each example builds an index
+@hypothesis_settings(max_examples=max(5, hypothesis_settings.default.max_examples // 10))  # each builds an index
 @given(st.lists(st.tuples(documents, st.integers(0, 10 ** 6), st.sampled_from(["cut", "invisible", "spaces"])),
                 min_size=1, max_size=3), st.data())
 def test_the_engine_indexes_damaged_files_and_finds_their_words(settings, damaged_folder, files, data):
