@@ -38,7 +38,7 @@ from slack_harness import TOKEN  # noqa: E402
 
 
 def table(rows: list[Row]) -> str:
-    """The rows as a Markdown table."""
+    """Format the rows as a Markdown table."""
     lines = ["| probe | requests sent | answered once | 5xx | peak RSS | digests per slot | result |",
              "|---|---|---|---|---|---|---|"]
     for row in rows:
@@ -50,7 +50,7 @@ def table(rows: list[Row]) -> str:
 
 
 def notes(rows: list[Row]) -> str:
-    """What each probe measured besides the table, and why one that needs durable digests did not hold."""
+    """List what each probe measured besides the table, and why one that needs durable digests did not hold."""
     lines = []
     for row in rows:
         said = [row.note] if row.note else []
@@ -99,7 +99,7 @@ def main() -> int:
 
 
 def serve_probes(work: Path, config: Path, corpus: Path, fake, groups: set[str], args) -> list[Row]:
-    """The probes against `policybot serve`: load, hostile HTTP and replays, the corpus while serving."""
+    """Run the probes against `policybot serve`: load, hostile HTTP and replays, the corpus while serving."""
     from soak_corpus import corpus_probes
     from soak_http import hostile, load, replays
 

@@ -69,7 +69,7 @@ def cli_probes(config: Path, work: Path) -> list[Row]:
 
 
 def unreadable_probes(config: Path, corpus: Path) -> Row:
-    """`ask`, `docs`, `index`, `digest` with a file nobody can read in the corpus: answers, no traceback."""
+    """Run `ask`, `docs`, `index`, `digest` with a file nobody can read in the corpus: answers, no traceback."""
     locked = corpus / "soak-cli-locked.txt"
     if os.geteuid() == 0:
         locked.symlink_to(corpus / "nowhere" / "gone.txt")

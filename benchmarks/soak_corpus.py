@@ -94,7 +94,7 @@ def _emptied(server: ServeProcess, corpus: Path) -> Row:
 
 
 def _same_name(server: ServeProcess, corpus: Path) -> Row:
-    """`a.txt` and `a.md`: two documents, each clause shown with its own document's title."""
+    """Add `a.txt` and `a.md`: two documents, each clause shown with its own document's title."""
     asker = Asker(server)
     (corpus / "soak-notice.txt").write_text("关于加强冷链物流建设的通知\n一、建设任务\n建设冷链物流园区3个。\n",
                                             encoding="utf-8")
@@ -113,7 +113,7 @@ def _same_name(server: ServeProcess, corpus: Path) -> Row:
 
 
 def _unreadable(server: ServeProcess, corpus: Path) -> Row:
-    """A file the server cannot read: skipped with its reason, the rest served."""
+    """Add a file the server cannot read: skipped with its reason, the rest served."""
     asker = Asker(server)
     locked = corpus / "soak-locked.txt"
     if os.geteuid() == 0:  # root reads a file whatever its mode: a link to nowhere cannot be read by anyone

@@ -62,7 +62,7 @@ class Instance:
 
 
 def two_instances_through_429s(fake, work: Path) -> Row:
-    """Two instances tick together each week while Slack answers the first posts with 429."""
+    """Tick two instances together each week while Slack answers the first posts with 429."""
     folder = work / "digests-two"
     copy_seeds(folder / "corpus")
     database = f"sqlite:///{folder / 'digests.db'}"
@@ -93,7 +93,7 @@ def two_instances_through_429s(fake, work: Path) -> Row:
 
 
 def killed_while_waiting_out_429(fake, work: Path) -> Row:
-    """An instance killed while its post waits out a 429 (a deploy at slot time): the slot must still post."""
+    """Kill an instance while its post waits out a 429 (a deploy at slot time): the slot must still post."""
     folder = work / "digests-killed"
     copy_seeds(folder / "corpus")
     database = f"sqlite:///{folder / 'digests.db'}"

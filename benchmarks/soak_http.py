@@ -20,7 +20,7 @@ QUERIES = [query for queries in MIX.values() for query in queries]
 
 
 def load(server: ServeProcess, commands: int, clients: int) -> Row:
-    """`commands` slash commands from `clients` concurrent clients; each must be answered exactly once."""
+    """Send `commands` slash commands from `clients` concurrent clients; each must be answered exactly once."""
     asker = Asker(server)
     per_client = commands // clients
     sent: list[tuple[int, dict | None, str, float]] = []
@@ -70,7 +70,7 @@ def _rss_mb(pid: int) -> float:
 
 
 def hostile(server: ServeProcess) -> list[Row]:
-    """The unauthenticated HTTP probes of issue 10: each is refused with one status and the server goes on."""
+    """Send the unauthenticated HTTP probes of issue 10: each is refused with one status and the server goes on."""
     target = SimpleNamespace(url=server.url)
     asker = Asker(server)
     tracebacks_before = server.tracebacks()
@@ -153,7 +153,7 @@ def _streamed(target, size: int) -> tuple[int | None, int]:
 
 
 def _timed_closures(target) -> tuple[float, float]:
-    """How long an idle keep-alive connection and a silent one stay open (measured side by side)."""
+    """Measure how long an idle keep-alive connection and a silent one stay open, side by side."""
     results: dict[str, float] = {}
 
     def idle() -> None:
@@ -175,7 +175,7 @@ def _timed_closures(target) -> tuple[float, float]:
 
 
 def replays(server: ServeProcess, second: ServeProcess) -> list[Row]:
-    """Signed requests sent again within Slack's five minutes: each must be acted on once."""
+    """Send signed requests again within Slack's five minutes: each must be acted on once."""
     fake = server.fake
     rows = []
     asker = Asker(server)
@@ -228,7 +228,7 @@ def _wait(condition, seconds: float) -> None:
 
 
 def _command_body(server: ServeProcess, text: str, user: str, channel: str, name: str) -> bytes:
-    """The form Slack posts for `/policy <text>` (what `SlackSender.command` sends), to send again as is."""
+    """Build the form Slack posts for `/policy <text>` (as `SlackSender.command` does), to send again as is."""
     from urllib.parse import urlencode
 
     return urlencode({"token": "legacy", "team_id": "T0POLICY", "channel_id": channel, "user_id": user,

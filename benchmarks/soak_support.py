@@ -55,7 +55,7 @@ class Row:
 
 
 def peak_rss_mb(pid: int) -> float | None:
-    """The peak resident memory of a live process (VmHWM), in MB."""
+    """Return the peak resident memory of a live process (VmHWM), in MB."""
     try:
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
             if line.startswith("VmHWM:"):
@@ -77,7 +77,7 @@ def copy_seeds(folder: Path) -> Path:
 
 
 def write_config(work: Path, corpus: Path, database: Path) -> Path:
-    """A partial config, laid over config/settings.yaml: this corpus, cache and database, one admin."""
+    """Write a partial config, laid over config/settings.yaml: this corpus, cache and database, one admin."""
     path = work / "settings.yaml"
     path.write_text(f"corpus_dir: {corpus}\ncache_dir: {work / 'cache'}\nslack:\n  admins: [{ADMIN}]\n"
                     f"database:\n  url: sqlite:///{database}\n", encoding="utf-8")
@@ -85,7 +85,7 @@ def write_config(work: Path, corpus: Path, database: Path) -> Path:
 
 
 def working_notices() -> set[str]:
-    """The notice an ack carries when the answer is late (then it comes through the response_url)."""
+    """Return the notice an ack carries when the answer is late (then it comes through the response_url)."""
     return {Catalog(language)(strings.WORKING) for language in ("zh", "en")}
 
 
@@ -158,7 +158,7 @@ class Asker:
         return sent.status, answered, name, took
 
     def answers(self, name: str, acked: dict | None) -> list[dict]:
-        """Every answer a command got: the ack's, then each message posted to its response_url."""
+        """Return every answer a command got: the ack's, then each message posted to its response_url."""
         posted = [c.params for c in self.server.fake.calls if c.kind == "response_url" and c.name == name]
         return ([acked] if acked else []) + posted
 

@@ -172,7 +172,7 @@ def cmd_check(args, settings: Settings, out: TextIO) -> int:
 
 
 def _served_note(last_good) -> str:
-    """What the saved index serves of a file that fails: its last good version, or nothing."""
+    """Say what the saved index serves of a file that fails: its last good version, or nothing."""
     if last_good is None:
         return "not in the index"
     return (f"its last good version is still served ({last_good.clause_count} clauses, "

@@ -190,12 +190,12 @@ class PolicyEngine:
 
     @property
     def kept(self) -> tuple[str, ...]:
-        """The failing files (of `load_errors`) whose last good version is still served."""
+        """Return the failing files (of `load_errors`) whose last good version is still served."""
         return self.snapshot.store.kept
 
     @property
     def corpus_warning(self) -> str | None:
-        """Why the last look at the corpus folder kept the index it had (emptied, vanished), or None."""
+        """Return why the last look at the corpus folder kept the index it had (emptied, vanished), or None."""
         return self._warning
 
     def last_good_versions(self, errors: Iterable[DocumentError]) -> dict[str, Document]:

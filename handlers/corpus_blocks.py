@@ -18,7 +18,7 @@ MAX_FILES_LISTED = 10  # a broken mount can fail thousands of files; check lists
 
 
 def skipped_lines(errors: Sequence[DocumentError], kept: Sequence[str], t: Catalog) -> list[str]:
-    """One line per file that could not be read: its name, the reason, what is served instead."""
+    """Write one line per file that could not be read: its name, the reason, what is served instead."""
     lines = [t(s.CORPUS_SKIPPED, file=escape(error.source), reason=escape(error.reason),
                served=t(s.CORPUS_KEPT if error.source in kept else s.CORPUS_NOT_SERVED))
              for error in errors[:MAX_FILES_LISTED]]
@@ -29,7 +29,7 @@ def skipped_lines(errors: Sequence[DocumentError], kept: Sequence[str], t: Catal
 
 def render_corpus_state(documents: int, errors: Sequence[DocumentError], kept: Sequence[str],
                         warning: str | None, t: Catalog) -> list[Block]:
-    """App Home's admin section: a folder refused (emptied, vanished), each skipped file, or all well."""
+    """Render App Home's admin section: a folder refused (emptied, vanished), each skipped file, or all well."""
     blocks = [section(t(s.HOME_ADMIN_CORPUS))]
     if warning:
         blocks.append(section(t(s.RELOAD_REFUSED, warning=escape(warning))))
@@ -41,7 +41,7 @@ def render_corpus_state(documents: int, errors: Sequence[DocumentError], kept: S
 
 
 def render_reload(report: ReloadReport, documents: int, t: Catalog) -> Message:
-    """The answer to `/policy reload`: what changed, or why nothing was; each file kept at its last good version."""
+    """Render the answer to `/policy reload`: what changed or why nothing did; each file that could not be read."""
     def names(ids) -> str:
         return escape(t.join(ids)) if ids else t(s.NOTHING)
 

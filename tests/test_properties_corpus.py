@@ -153,7 +153,8 @@ def test_windows_line_ends_blank_lines_and_indents_change_nothing(document, data
                                 max_size=len(lines)), label="indents")
     blank = data.draw(st.lists(st.booleans(), min_size=len(lines), max_size=len(lines)), label="blank lines")
     end = data.draw(st.sampled_from(["\n", "\r\n", "\r"]), label="line end")
-    relaid = end.join(front.split("\n")) + end.join(f"{pad}{line}{end if gap else ''}" for pad, line, gap in zip(indent, lines, blank))
+    relaid = end.join(front.split("\n")) + end.join(f"{pad}{line}{end if gap else ''}"
+                                                     for pad, line, gap in zip(indent, lines, blank))
     doc = parse(relaid.encode("utf-8"), document.name)
     assert doc is not None
     assert clauses_of(doc) == clauses_of(original(document))

@@ -160,7 +160,7 @@ def keep_last_good(load: CorpusLoad, previous: Snapshot | None) -> tuple[tuple[P
 
 
 def last_good_version(source: str, snapshot: Snapshot) -> Document | None:
-    """The document an index holds for a failing file (or the one beside a broken sidecar), or None."""
+    """Return the document an index holds for a failing file (or the one beside a broken sidecar), or None."""
     wanted = _document_source(source, snapshot)
     return next((d for d in snapshot.documents if d.source == wanted), None)
 
