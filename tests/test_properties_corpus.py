@@ -9,6 +9,7 @@ Whatever happens, reading either refuses the file with a `DocumentError` (a reas
 from __future__ import annotations
 
 import dataclasses
+import re
 import shutil
 
 import pytest
@@ -260,3 +261,12 @@ def test_a_task_table_keeps_its_cells_in_their_order_and_its_header_words():
     assert (first.lead_units, first.support_units) == (("市科技局",), ("市财政局", "市教育局"))
     assert first.targets[0].horizon == "2024年底"
     assert_text_from(doc, text)
+
+
+def test_page_numbers_alone_on_their_lines_are_dropped_and_the_cut_sentences_joined():
+    """The action plan as copied from a document site: `N、` page numbers, here each on a line of its own."""
+    plan = next(d for d in DOCUMENTS if d.name.startswith("guangyuan"))
+    alone = re.sub(r"(?m)^(\d{1,3}、)", r"\1\n", plan.text)
+    assert alone != plan.text
+    doc = parse(alone.encode("utf-8"), plan.name)
+    assert clauses_of(doc) == clauses_of(original(plan))

@@ -226,13 +226,18 @@ def join_page_markers(lines: list[str]) -> tuple[list[str], bool]:
         return lines, False
     out: list[str] = []
     marker_rows = {i for i, _ in marked}
+    after_marker = False  # the line follows a page number that stood alone on its line
     for i, line in enumerate(lines):
         if i in marker_rows:
-            line = _PAGE_MARKER_RE.sub("", line, count=1)
-            if out and _ends_mid_sentence(out[-1]):
-                out[-1] += line
+            line = _PAGE_MARKER_RE.sub("", line, count=1).strip()
+            if not line:
+                after_marker = True
                 continue
-        out.append(line)
+        if (i in marker_rows or after_marker) and out and _ends_mid_sentence(out[-1]):
+            out[-1] += line
+        else:
+            out.append(line)
+        after_marker = False
     return out, True
 
 
