@@ -125,12 +125,11 @@ def phase_query(work: Path, segmenter: str, rounds: int) -> dict:
 
 def phase_slack(work: Path, segmenter: str, commands: int) -> dict:
     sys.path.insert(0, str(ROOT / "tests"))  # the fake Slack and the harness of the test suite
-    from slack_harness import app_services, running_app
+    from slack_harness import running_bot
 
     settings = _settings(work, segmenter)
-    services = app_services(settings, work)
     texts = [q for queries in MIX.values() for q in queries]
-    with running_app(services) as running:
+    with running_bot(settings, work) as running:
         running.slack.command("docs")  # one connection made and one answer given before the burst
 
         def one(i: int) -> tuple[float, int]:

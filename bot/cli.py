@@ -139,13 +139,18 @@ def cmd_docs(args, settings: Settings, out: TextIO) -> int:
     for doc in engine.documents:
         out.write(render_document_summary(doc, Catalog(args.lang)) + "\n")
     for error in engine.load_errors:
-        out.write(f"skipped {error.source}: {error.reason}\n")
+        kept = " (its last good version is still served)" if error.source in engine.kept else ""
+        out.write(f"skipped {error.source}: {error.reason}{kept}\n")
+    if engine.corpus_warning:
+        out.write(f"warning: {engine.corpus_warning}\n")
     return 0
 
 
 def cmd_check(args, settings: Settings, out: TextIO) -> int:
-    """Report per document what could not be parsed; exit 1 when a document was skipped."""
+    """Report per document what could not be parsed, and of each skipped file whether the index still
+    serves its last good version; exit 1 when a file was skipped."""
     from bot.corpus.reader import load_corpus
+    from bot.engine import PolicyEngine
     from bot.render_text import render_metadata
 
     load = load_corpus(settings.corpus_dir)
@@ -159,10 +164,19 @@ def cmd_check(args, settings: Settings, out: TextIO) -> int:
             out.write(f"  - problem: {problem}\n")
         for note in doc.notes:
             out.write(f"  · {note}\n")
+    served = PolicyEngine(settings).last_good_versions(load.errors) if load.errors else {}
     for error in load.errors:
-        out.write(f"{error.source}: SKIPPED · {error.reason}\n")
+        out.write(f"{error.source}: SKIPPED · {error.reason} · {_served_note(served.get(error.source))}\n")
     out.write(f"config {settings.source}: ok\n")
     return 1 if load.errors else 0
+
+
+def _served_note(last_good) -> str:
+    """Say what the saved index serves of a file that fails: its last good version, or nothing."""
+    if last_good is None:
+        return "not in the index"
+    return (f"its last good version is still served ({last_good.clause_count} clauses, "
+            f"indexed as {last_good.id})")
 
 
 def cmd_export(args, settings: Settings, out: TextIO) -> int:

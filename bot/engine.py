@@ -23,7 +23,8 @@ from bot.errors import ConfigError, DocumentError
 from bot.model import QUERY_INTENTS, Answer, Clause, Document, Filters, Hit, Intent, Query, Target
 from bot.query import parse_query
 from bot.search import presentation
-from bot.search.builder import CHILD_BUILD_FROM, build_generation, build_in_child, cache_for, segmenter_for
+from bot.search.builder import (CHILD_BUILD_FROM, build_generation, build_in_child, cache_for, last_good_version,
+                                segmenter_for)
 from bot.search.cache import CorpusScan, scan_corpus
 from bot.search.fuzzy import closest
 from bot.search.ranking import Candidate, Ranker
@@ -65,6 +66,7 @@ class PolicyEngine:
         self._cache = cache_for(settings, self.segmenter)
         self._snapshot: Snapshot | None = None
         self._last_built: Path | None = None  # the generation this process built (it logged its skips)
+        self._warning: str | None = None  # why the last look at the folder kept the index it had
         self._lock = threading.Lock()
 
     @classmethod
@@ -85,11 +87,12 @@ class PolicyEngine:
         with self._lock:
             self.segmenter.warm()  # the dictionary loads now, not on a user's first query
             before = self._snapshot
-            snapshot, _ = self._refresh(progress, force=False, refresh=refresh)
+            snapshot, self._warning = self._refresh(progress, force=False, refresh=refresh)
             if snapshot is not before and snapshot.folder != self._last_built:
                 # A saved index opened as it is: its skipped files are news to this process too.
                 for error in snapshot.errors:
-                    log.warning("skipped %s: %s", error.source, error.reason)
+                    kept = "; serving its last good version" if error.source in snapshot.store.kept else ""
+                    log.warning("skipped %s: %s%s", error.source, error.reason, kept)
             self._swap(snapshot)
             return snapshot
 
@@ -102,6 +105,7 @@ class PolicyEngine:
         with self._lock:
             before = {d.id: d.content_hash for d in self.documents}
             snapshot, warning = self._refresh(None, force=force, refresh=True)
+            self._warning = warning
             self._swap(snapshot)
         after = {d.id: d.content_hash for d in snapshot.documents}
         return ReloadReport(
@@ -183,6 +187,29 @@ class PolicyEngine:
     @property
     def load_errors(self) -> tuple[DocumentError, ...]:
         return self.snapshot.errors
+
+    @property
+    def kept(self) -> tuple[str, ...]:
+        """Return the failing files (of `load_errors`) whose last good version is still served."""
+        return self.snapshot.store.kept
+
+    @property
+    def corpus_warning(self) -> str | None:
+        """Return why the last look at the corpus folder kept the index it had (emptied, vanished), or None."""
+        return self._warning
+
+    def last_good_versions(self, errors: Iterable[DocumentError]) -> dict[str, Document]:
+        """Say which failing files the saved index still serves, without building one.
+
+        Returns:
+            the last good version of each file of `errors` the index holds, by the file's source.
+        """
+        with self._lock:
+            snapshot = self._snapshot or self._open_quietly(self._cache.current())
+        if snapshot is None:
+            return {}
+        found = {error.source: last_good_version(error.source, snapshot) for error in errors}
+        return {source: document for source, document in found.items() if document is not None}
 
     def corpus_hashes(self) -> dict[str, str]:
         return {d.id: d.content_hash for d in self.documents}

@@ -365,6 +365,14 @@ UNKNOWN_ERROR = Text("未知错误", "unknown error")
 RELOADED = Text("已重新加载:共 {count} 份文件。新增:{added}。修改:{changed}。删除:{removed}。",
                 "Reloaded the corpus: {count} document(s). Added: {added}. Changed: {changed}. Removed: {removed}.")
 RELOAD_ERRORS = Text("跳过的文件:{errors}", "Skipped file(s): {errors}")
+RELOAD_REFUSED = Text("*没有重新加载*:{warning}", "*Not reloaded*: {warning}")
+CORPUS_SKIPPED = Text("`{file}` 无法读取:{reason}。{served}", "`{file}` could not be read: {reason}. {served}")
+CORPUS_KEPT = Text("仍在使用它上一个可用的版本。", "Its last good version is still served.")
+CORPUS_NOT_SERVED = Text("索引中没有它。", "It is not in the index.")
+CORPUS_MORE_SKIPPED = Text("……另有 {count} 个文件无法读取(`policybot check` 列出全部)。",
+                           "…and {count} more file(s) that could not be read (`policybot check` lists them all).")
+HOME_ADMIN_CORPUS = Text("*文件夹状况*(仅管理员可见)", "*The corpus folder* (admins only)")
+HOME_CORPUS_OK = Text("{count} 份文件全部读取成功。", "All {count} document(s) read.")
 FOLLOWED_HERE = Text("*{where}关注的主题*({count} 个)", "*Topics followed in {where}* ({count})")
 NONE_FOLLOWED = Text("{where}还没有关注任何主题。试试 `{prefix}subscribe 研发投入`。",
                      "No topics followed in {where} yet. Try `{prefix}subscribe 研发投入`.")

@@ -47,6 +47,8 @@ class CorpusWatcher:
             log.exception("corpus reload failed; keeping the previous corpus and trying again at the next check")
             self._seen = ()  # the next check reloads again
             return None
-        log.info("corpus changed: added=%s changed=%s removed=%s errors=%d",
-                 list(report.added), list(report.changed), list(report.removed), len(report.errors))
+        # Each skipped file has its WARNING line (with the reason) from the engine; this one sums up.
+        log.info("corpus changed: added=%s changed=%s removed=%s errors=%d kept=%s%s",
+                 list(report.added), list(report.changed), list(report.removed), len(report.errors),
+                 list(report.kept), " (folder refused: index kept)" if report.warning else "")
         return report

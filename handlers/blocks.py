@@ -667,8 +667,12 @@ def recent_documents(documents: Sequence[Document]) -> list[Document]:
 
 
 def render_home(documents: Sequence[Document], *, t: Catalog, load_errors: int = 0,
-                topics: Sequence[str] = ()) -> dict[str, Any]:
-    """Render the App Home tab: search, how to ask, the user's subscriptions, recent documents."""
+                topics: Sequence[str] = (), admin: Sequence[Block] = ()) -> dict[str, Any]:
+    """Render the App Home tab: search, how to ask, the user's subscriptions, recent documents.
+
+    Args:
+        admin: what only admins see (the corpus folder's state), placed before the documents.
+    """
     blocks: list[Block] = [
         header(t(s.HOME_HEADER)), section(t(s.HOME_INTRO)),
         actions([button(t(s.HOME_SEARCH), ACTION_OPEN_SEARCH, "home", style="primary",
@@ -684,8 +688,10 @@ def render_home(documents: Sequence[Document], *, t: Catalog, load_errors: int =
         blocks.append(section(f"• {plain(topic, 200)}", accessory=remove))
     if not topics:
         blocks.append(context(t(s.HOME_NO_SUBSCRIPTIONS)))
+    if admin:
+        blocks += [divider(), *admin]
     blocks += [divider(), section(t(s.HOME_RECENT, count=len(documents)))]
-    if load_errors:
+    if load_errors and not admin:
         blocks.append(context(t(s.HOME_LOAD_ERRORS, count=load_errors)))
     recent = recent_documents(documents)
     room = min(HOME_RECENT_DOCUMENTS, MAX_HOME_BLOCKS - len(blocks) - 1)

@@ -1,11 +1,12 @@
 """The App Home tab: a search button, how to ask, the user's subscriptions (each with a remove
-button) and the recent documents, in the user's language."""
+button) and the recent documents, in the user's language; for admins, the corpus folder's state."""
 from __future__ import annotations
 
 from bot.services import Services
 from bot.store import Audience
 from handlers import blocks
 from handlers.context import logged_request
+from handlers.corpus_blocks import render_corpus_state
 from handlers.errors import apologise_after_ack
 from handlers.languages import UserLanguages
 
@@ -13,9 +14,12 @@ from handlers.languages import UserLanguages
 def publish_home(services: Services, languages: UserLanguages, client, user_id: str) -> int:
     """Publish the user's Home tab as things stand now; return how many documents it lists."""
     engine = services.engine
+    t = languages.catalog(user_id, client)
     topics = [subscription.topic for subscription in services.store.subscriptions(Audience.user(user_id))]
-    view = blocks.render_home(engine.documents, t=languages.catalog(user_id, client),
-                              load_errors=len(engine.load_errors), topics=topics)
+    corpus = (render_corpus_state(len(engine.documents), engine.load_errors, engine.kept, engine.corpus_warning, t)
+              if user_id in services.settings.admins else ())
+    view = blocks.render_home(engine.documents, t=t, load_errors=len(engine.load_errors), topics=topics,
+                              admin=corpus)
     client.views_publish(user_id=user_id, view=view)
     return len(engine.documents)
 

@@ -13,6 +13,7 @@ from bot.strings import Catalog
 from handlers import digest_blocks as view
 from handlers.blocks import context, escape, plain, render_notice
 from handlers.context import PolicyContext, Reply
+from handlers.corpus_blocks import render_reload
 from handlers.digest_stopped import stopped_note
 from handlers.table import CommandTable
 
@@ -113,19 +114,10 @@ def post_digest_now(query: Query, ctx: PolicyContext, audience: Audience) -> dic
 
 
 def reload_corpus(query: Query, ctx: PolicyContext) -> Reply:
-    """Re-read the corpus folder and say what changed."""
-    engine, t = ctx.services.engine, ctx.t
+    """Re-read the corpus folder; say what changed, which files kept their last good version, or why not."""
+    engine = ctx.services.engine
     report = engine.reload()
-
-    def names(ids) -> str:
-        return escape(t.join(ids)) if ids else t(s.NOTHING)
-
-    text = t(s.RELOADED, count=len(engine.documents), added=names(report.added),
-             changed=names(report.changed), removed=names(report.removed))
-    note = None
-    if report.errors:
-        note = t(s.RELOAD_ERRORS, errors=escape("; ".join(str(e) for e in report.errors))[:2000])
-    return Reply(view.render_result(text, note=note), Intent.RELOAD, len(engine.documents))
+    return Reply(render_reload(report, len(engine.documents), ctx.t), Intent.RELOAD, len(engine.documents))
 
 
 def register(table: CommandTable) -> None:

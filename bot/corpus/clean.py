@@ -226,13 +226,18 @@ def join_page_markers(lines: list[str]) -> tuple[list[str], bool]:
         return lines, False
     out: list[str] = []
     marker_rows = {i for i, _ in marked}
+    after_marker = False  # the line follows a page number that stood alone on its line
     for i, line in enumerate(lines):
         if i in marker_rows:
-            line = _PAGE_MARKER_RE.sub("", line, count=1)
-            if out and _ends_mid_sentence(out[-1]):
-                out[-1] += line
+            line = _PAGE_MARKER_RE.sub("", line, count=1).strip()
+            if not line:
+                after_marker = True
                 continue
-        out.append(line)
+        if (i in marker_rows or after_marker) and out and _ends_mid_sentence(out[-1]):
+            out[-1] += line
+        else:
+            out.append(line)
+        after_marker = False
     return out, True
 
 
@@ -244,18 +249,45 @@ def split_commentary(lines: list[str]) -> tuple[list[str], list[str]]:
     return [], lines
 
 
-def clean_text(raw: str) -> CleanText:
-    """Turn raw document text into clean, Simplified lines."""
-    text = to_halfwidth(raw.replace("\r\n", "\n").replace("\r", "\n"))
+# Invisible characters that carry nothing a reader sees: C0/C1 controls, zero-width and bidi marks,
+# the soft hyphen. Left in, they split words (`加强\u200b管理` is not found by `加强管理`) and reach Slack.
+_INVISIBLE = re.compile("[\x00-\x08\x0e-\x1f\x7f-\x84\x86-\x9f\u00ad\u200b-\u200f\u202a-\u202e"
+                        "\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb]")
+# Line and page separators other than \n (a form feed between PDF pages, NEL, U+2028/9) end a line.
+_OTHER_BREAKS = re.compile("\r\n?|[\x0b\x0c\x85\u2028\u2029]")
+
+
+def drop_invisible(raw: str) -> tuple[str, list[str]]:
+    """Make every line end `\\n` and drop invisible controls; the note says how many were dropped."""
+    text, invisible = _INVISIBLE.subn("", _OTHER_BREAKS.sub("\n", raw))
+    return text, [f"{invisible} invisible control character(s) removed"] if invisible else []
+
+
+def fold_characters(raw: str) -> tuple[str, list[str]]:
+    """Fold raw text character by character, before any line is read: the text every clause is cut from.
+
+    Line breaks made one kind, invisible controls dropped, tags and entities of a page saved as
+    text resolved, full-width forms half-width, compatibility ideographs unified, pinyin
+    annotations dropped, Traditional made Simplified.
+
+    Returns:
+        (the folded text, notes on what was repaired, for `policybot check`).
+    """
+    text, notes = drop_invisible(raw)
+    text = to_halfwidth(text)
     if "<" in text or "&" in text:  # pages saved as text keep tags and entities (&nbsp;)
         text = html.unescape(_HTML_TAG.sub(lambda m: "\n" if m.group(1) in _BLOCK_TAGS else "", text))
-        text = to_halfwidth(text)
+        text = _INVISIBLE.sub("", to_halfwidth(text))
     text, folded = fold_compatibility(text)
-    text = strip_pinyin(text)
-    text = to_simplified(text)
-    result = CleanText(lines=[])
     if folded:
-        result.fixes.append(f"{folded} compatibility ideograph(s) folded to their unified forms")
+        notes.append(f"{folded} compatibility ideograph(s) folded to their unified forms")
+    return to_simplified(strip_pinyin(text)), notes
+
+
+def clean_text(raw: str) -> CleanText:
+    """Turn raw document text into clean, Simplified lines."""
+    text, notes = fold_characters(raw)
+    result = CleanText(lines=[], fixes=notes)
     kept: list[str] = []
     cut_after: set[int] = set()  # kept lines after which page furniture was removed
     for raw_line in text.split("\n"):

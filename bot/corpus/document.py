@@ -346,23 +346,36 @@ def tables_as_items(lines: list[str]) -> list[str]:
     i = 0
     while i < len(lines):
         cells = lines[i].split()
-        roles = [next((r for r, names in _TABLE_ROLES.items() if c in names), "task") for c in cells]
+        # A header cell is known by its words alone: a stray mark or a glyph a PDF font left does not hide it.
+        roles = [next((r for r, names in _TABLE_ROLES.items() if re.sub(r"\W", "", c) in names), "task")
+                 for c in cells]
         if len(cells) < 3 or not ({"lead", "responsible"} & set(roles)) or any(len(c) > 8 for c in cells):
             out.append(lines[i])
             i += 1
             continue
         i += 1
         n = 0
+        # The deadline keeps the header's own words (完成时间, 时间节点): the text says only what the table does.
+        deadline_label = next((re.sub(r"\W", "", c) for c, r in zip(cells, roles) if r == "deadline"), "")
         while i < len(lines) and len(row := lines[i].split()) == len(cells):
             n += 1
-            cell = dict(zip(roles, row))  # several task columns: joined below
-            task = "。".join(c for r, c in zip(roles, row) if r == "task")
+            cell = dict(zip(roles, row))
             number = cell.get("number", str(n)).rstrip(".、")
             annotation = ";".join(f"{label}:{cell[role]}" for role, label in
                                   (("lead", "牵头单位"), ("responsible", "责任单位"), ("support", "配合单位"))
                                   if cell.get(role) and cell[role] not in ("/", "—", "-"))
-            deadline = f"完成时限:{cell['deadline']}。" if cell.get("deadline") else ""
-            out.append(f"{number}.{task.rstrip('。')}。{deadline}({annotation})")
+            # The cells in the row's order (the parser moves no words): tasks, the units as one
+            # annotation where the first unit column stands, the deadline where its column stands.
+            parts: list[str] = []
+            for role, text in zip(roles, row):
+                if role == "task":
+                    parts.append(text.rstrip("。") + "。")
+                elif role == "deadline":
+                    parts.append(f"{deadline_label}:{text}。")
+                elif role != "number" and annotation:
+                    parts.append(f"({annotation})")
+                    annotation = ""
+            out.append(f"{number}.{''.join(parts)}")
             i += 1
     return out
 

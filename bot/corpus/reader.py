@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
+from bot.corpus.clean import drop_invisible
 from bot.corpus.document import parse_document
 from bot.errors import ConfigError, DocumentError
 from bot.model import ParsedDocument
@@ -156,8 +157,10 @@ def decode_bytes(data: bytes, source: str) -> str:
         raise DocumentError(source, "cannot decode: binary file, not text")
     try:
         return data.decode("utf-8")
-    except UnicodeDecodeError:
-        pass
+    except UnicodeDecodeError as exc:
+        if _cut_utf8(data, exc):
+            raise DocumentError(source, "cannot decode: UTF-8 text cut off in the middle of a character "
+                                        "(a truncated or half-written file)") from None
     candidates = []
     for encoding in ("gb18030", "big5"):
         try:
@@ -172,6 +175,16 @@ def decode_bytes(data: bytes, source: str) -> str:
     raise DocumentError(source, "cannot decode: not UTF-8, GB18030 or Big5 text")
 
 
+def _cut_utf8(data: bytes, error: UnicodeDecodeError) -> bool:
+    """Whether `data` is UTF-8 text whose only fault is its last character, cut short.
+
+    A copy stopped half-way ends inside a character; its other bytes, Chinese text in
+    UTF-8, would never decode so cleanly as GB18030 or Big5 text would.
+    """
+    return (error.reason == "unexpected end of data" and error.end == len(data)
+            and any(byte >= 0x80 for byte in data[:error.start]))
+
+
 def _chinese_share(text: str) -> float:
     """Share of common CJK characters among non-space characters: near 0 for a wrong codec."""
     visible = [c for c in text if not c.isspace()]
@@ -182,6 +195,11 @@ def _chinese_share(text: str) -> float:
 
 
 def split_front_matter(text: str, source: str) -> tuple[dict[str, Any], str]:
+    """Split a YAML front matter block (`---` … `---`) from the text; its keys normalized.
+
+    Raises:
+        DocumentError: when the block is not YAML, or not a mapping.
+    """
     m = _FRONT_MATTER_RE.match(text.lstrip("\ufeff"))
     if not m:
         return {}, text
@@ -271,10 +289,12 @@ def read_document(data: bytes, source: str, *, doc_id: str, sidecar: dict[str, A
     if not data.strip():
         raise DocumentError(source, "empty file")
     if source.lower().endswith(TEXT_SUFFIXES):
-        text = decode_bytes(data, source)
+        # Before the front matter is looked for: Windows line ends and stray controls must not hide it.
+        text, notes = drop_invisible(decode_bytes(data, source))
         front, body = split_front_matter(text, source)
         meta = {**sidecar, **front}
-        return parse_document(body, doc_id=doc_id, source=source, content_hash=content_hash(data, meta), meta=meta)
+        doc = parse_document(body, doc_id=doc_id, source=source, content_hash=content_hash(data, meta), meta=meta)
+        return dataclasses.replace(doc, notes=tuple(notes) + doc.notes) if notes else doc
     from bot.corpus.readers import read_document_bytes
 
     extracted = read_document_bytes(data, source)

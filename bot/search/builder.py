@@ -16,7 +16,7 @@ from pathlib import Path
 
 from bot.corpus.reader import CorpusLoad, load_corpus
 from bot.errors import PolicybotError
-from bot.model import ParsedDocument
+from bot.model import Document, ParsedDocument
 from bot.search.cache import CorpusScan, IndexCache, build_version, code_of
 from bot.search.snapshot import Snapshot
 from bot.segment import Segmenter
@@ -157,6 +157,12 @@ def keep_last_good(load: CorpusLoad, previous: Snapshot | None) -> tuple[tuple[P
     if kept:
         documents.sort(key=lambda d: d.source)
     return tuple(documents), tuple(kept)
+
+
+def last_good_version(source: str, snapshot: Snapshot) -> Document | None:
+    """Return the document an index holds for a failing file (or the one beside a broken sidecar), or None."""
+    wanted = _document_source(source, snapshot)
+    return next((d for d in snapshot.documents if d.source == wanted), None)
 
 
 def _document_source(source: str, previous: Snapshot) -> str:
