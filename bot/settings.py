@@ -62,6 +62,20 @@ class DigestSchedule:
 
 
 @dataclass(frozen=True)
+class QuestionWords:
+    """How a question in words is read (`questions:` in config/vocabulary.yaml); see `bot.question`."""
+
+    asks: dict[Intent, tuple[str, ...]] = field(default_factory=dict)  # 谁, 多少: decide the intent
+    intents: dict[Intent, tuple[str, ...]] = field(default_factory=dict)  # 目标, 牵头: name it otherwise
+    words: tuple[str, ...] = ()  # 什么, 哪些: only make the text a question
+    nouns: tuple[str, ...] = ()  # 规定 in 有哪些规定: what a question word asks about, taken out with it
+    lead_ins: tuple[str, ...] = ()  # 由 in 由哪个单位: goes with the question word after it
+    endings: tuple[str, ...] = ()  # 吗, 呢: end a question
+    fillers: tuple[str, ...] = ()  # 关于, 的: left at the edge of what was taken out
+    terms: tuple[str, ...] = ()  # 负责人, 指标体系: hold such a word but are words of their own
+
+
+@dataclass(frozen=True)
 class Vocabulary:
     intents: dict[Intent, tuple[str, ...]]
     synonyms: tuple[tuple[str, ...], ...]
@@ -69,6 +83,7 @@ class Vocabulary:
     stopwords: frozenset[str]
     unit_abbreviations: tuple[tuple[str, str], ...] = ()  # (short, as documents write it)
     actions: dict[Intent, dict[str, tuple[str, ...]]] = field(default_factory=dict)  # `digest now`: intent -> action -> words
+    questions: QuestionWords = field(default_factory=QuestionWords)
 
     def action_of(self, intent: Intent, word: str) -> str | None:
         """Which action of `intent` a second word names (`digest 立即` → `now`), or None."""
@@ -324,8 +339,33 @@ def _load_vocabulary(path: Path, problems: list[str]) -> Vocabulary:
                 problems.append(f"{src}: key 'actions.{name}.{action}' must be a list of words")
                 continue
             actions.setdefault(Intent(str(name)), {})[str(action)] = tuple(str(w) for w in words)
+    questions = _load_questions(r, src, problems)
     r.report_unknown()
-    return Vocabulary(intents, tuple(synonyms), kinds, stopwords, pairs, actions)
+    return Vocabulary(intents, tuple(synonyms), kinds, stopwords, pairs, actions, questions)
+
+
+def _load_questions(r: _Reader, src: str, problems: list[str]) -> QuestionWords:
+    """Read `questions:`: per-intent word lists (`asks`, `intents`) and plain word lists."""
+    def words(key: str) -> tuple[str, ...]:
+        value = r.get(key, list, [], "questions.")
+        if not all(isinstance(w, (str, int)) and str(w).strip() for w in value):
+            problems.append(f"{src}: key 'questions.{key}' must be a list of words")
+            return ()
+        return tuple(str(w).strip() for w in value)
+
+    def by_intent(key: str) -> dict[Intent, tuple[str, ...]]:
+        out: dict[Intent, tuple[str, ...]] = {}
+        for name in r.get(key, dict, {}, "questions."):
+            if str(name) not in (Intent.TARGET, Intent.LEAD_UNIT):
+                problems.append(f"{src}: key 'questions.{key}.{name}' must be target or lead-unit")
+                r.asked.add(f"questions.{key}.{name}")  # said once, not again as an unknown key
+                continue
+            out[Intent(str(name))] = words(f"{key}.{name}")
+        return out
+
+    return QuestionWords(asks=by_intent("asks"), intents=by_intent("intents"), words=words("words"),
+                         nouns=words("nouns"), lead_ins=words("lead_ins"), endings=words("endings"),
+                         fillers=words("fillers"), terms=words("terms"))
 
 
 def _load_ranking(r: _Reader, problems: list[str]) -> RankingWeights:

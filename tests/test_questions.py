@@ -1,0 +1,102 @@
+"""Questions typed as people type them: their intent, and a topic that is what gets searched for.
+
+The Chinese forms are those seen on public Q&A and government message boards (`专家属于哪个
+部门管理`, `兰州市人才公寓申请条件是什么`, `山东扶持中小企业政策有哪些`, `企业研发经费投入强度怎么算`),
+and the questions of issue 7.
+"""
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from bot.errors import ConfigError
+from bot.model import Intent
+from bot.query import QueryContext, parse_query
+from bot.settings import QuestionWords, load_settings
+from tests.conftest import ROOT
+
+CONTEXT = QueryContext(regions={"成都": "成都市", "成都市": "成都市", "安顺": "安顺市", "安顺市": "安顺市"},
+                       documents={"chengdu-2021-decision": "中共成都市委关于…的决定"})
+
+
+def read(settings, text):
+    query = parse_query(text, settings.vocabulary, CONTEXT)
+    return query.intent, query.topic, query.filters.regions
+
+
+@pytest.mark.parametrize("text, intent, topic, regions", [
+    # issue 7: Chinese questions get their intent as English ones do
+    ("谁牵头知识产权保护", "lead-unit", "知识产权保护", ()),
+    ("哪个部门负责知识产权保护", "lead-unit", "知识产权保护", ()),
+    ("成都的研發目標是什麼", "target", "研发", ("成都市",)),  # Traditional folded first
+    ("成都2025年研发投入要达到多少", "target", "研发投入", ("成都市",)),
+    ("人才公寓由哪个单位负责", "lead-unit", "人才公寓", ()),
+    ("关于专精特新有哪些规定", "search", "专精特新", ()),
+    ("知识产权保护这块哪个部门牵头?", "lead-unit", "知识产权保护", ()),
+    ("安顺市的科技创新目标是什么呢", "target", "科技创新", ("安顺市",)),
+    ("谁来牵头科技金融", "lead-unit", "科技金融", ()),
+    ("研发投入目标由谁负责", "lead-unit", "研发投入目标", ()),  # who: a lead question about a target
+    ("成都有多少家高新技术企业", "target", "高新技术企业", ("成都市",)),
+    # as people ask on public message boards
+    ("专家属于哪个部门管理", "lead-unit", "专家", ()),
+    ("兰州市人才公寓申请条件是什么", "search", "兰州市人才公寓申请条件", ()),
+    ("山东扶持中小企业政策有哪些", "search", "山东扶持中小企业政策", ()),
+    ("企业研发经费投入强度怎么算", "search", "企业研发经费投入强度", ()),
+    ("国家创业补贴政策是什么", "search", "国家创业补贴政策", ()),
+    ("专精特新企业有哪些扶持政策", "search", "专精特新企业", ()),
+    ("海口去哪里办理人才引进落户", "search", "海口 办理人才引进落户", ()),
+    # English
+    ("which bureau leads the IP-protection task?", "lead-unit", "IP-protection", ()),
+    ("what targets did Chengdu set for R&D by 2025?", "target", "R&D", ("成都市",)),
+    ("who is responsible for talent apartments", "lead-unit", "talent apartments", ()),
+    ("what targets did Anshun set?", "target", "", ("安顺市",)),  # a city's targets: no topic left
+    ("how many high-tech enterprises will Chengdu have?", "target", "high-tech enterprises", ("成都市",)),
+])
+def test_a_question_names_its_intent_and_leaves_only_its_topic(settings, text, intent, topic, regions):
+    assert read(settings, text) == (intent, topic, regions)
+
+
+@pytest.mark.parametrize("text, topic", [
+    ("项目负责人制度", "项目负责人制度"),  # 负责人 is a word: not 负责 (who leads) + 人
+    ("政策目的是什么", "政策目的"),  # 目的 keeps its 的
+    ("有机农业", "有机农业"),  # a lead-in (有) goes only with a question word
+    ("自由贸易试验区有哪些政策", "自由贸易试验区"),  # nor 由 inside a word
+    ("人才 公寓", "人才 公寓"), ("R&D投入", "R&D投入"), ("科技成果转化示范区", "科技成果转化示范区"),
+])
+def test_terms_holding_question_words_are_not_taken_apart(settings, text, topic):
+    assert read(settings, text) == ("search", topic, ())
+
+
+@pytest.mark.parametrize("text, intent, topic", [
+    ("target 成都的研发目标是什么", "target", "研发"),
+    ("lead-unit 谁牵头知识产权保护", "lead-unit", "知识产权保护"),
+    ("search 牵头单位", "search", "牵头单位"),  # words of another intent stay: they are the topic
+    ("目标 研发投入要达到多少", "target", "研发投入"),
+    ("unit 市科技局", "unit", "市科技局"),  # a unit's name is never read as a question
+    ("search IT", "search", "IT"),  # a topic of stopwords only is still what was asked
+])
+def test_a_subcommand_keeps_its_intent_and_the_question_words_still_leave(settings, text, intent, topic):
+    assert read(settings, text)[:2] == (intent, topic)
+
+
+def test_question_words_are_data_in_the_vocabulary(settings):
+    asks_only = QuestionWords(asks={Intent.LEAD_UNIT: ("谁",)})
+    vocabulary = dataclasses.replace(settings.vocabulary, questions=asks_only)
+    query = parse_query("谁牵头知识产权保护", vocabulary, CONTEXT)
+    assert (query.intent, query.topic) == ("lead-unit", "牵头知识产权保护")  # 牵头 is no longer a word it knows
+    nothing = dataclasses.replace(settings.vocabulary, questions=QuestionWords())
+    assert parse_query("谁牵头知识产权保护", nothing, CONTEXT).intent == "search"
+
+
+def test_a_broken_questions_section_is_reported(tmp_path):
+    text = (ROOT / "config" / "vocabulary.yaml").read_text(encoding="utf-8")
+    broken = text.replace("  words: [请问,", "  wordz: [请问,").replace("    target: [多少,", "    unit: [多少,")
+    assert broken != text
+    (tmp_path / "vocabulary.yaml").write_text(broken, encoding="utf-8")
+    (tmp_path / "settings.yaml").write_text(f"vocabulary: {tmp_path / 'vocabulary.yaml'}\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as caught:
+        load_settings(tmp_path / "settings.yaml", env={})
+    problems = "\n".join(caught.value.problems)
+    assert "unknown key 'questions.wordz' (did you mean 'words'?)" in problems
+    assert "'questions.asks.unit' must be target or lead-unit" in problems
