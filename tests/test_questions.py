@@ -100,3 +100,70 @@ def test_a_broken_questions_section_is_reported(tmp_path):
     problems = "\n".join(caught.value.problems)
     assert "unknown key 'questions.wordz' (did you mean 'words'?)" in problems
     assert "'questions.asks.unit' must be target or lead-unit" in problems
+
+
+# ---------------------------------------------------------------- target answers, on the seeds
+
+def due_year(target):
+    return target.horizon_year or (target.due.year if target.due else None)
+
+
+@pytest.mark.parametrize("text, region", [("target 成都", "成都市"), ("target in:成都", "成都市"), ("目标 安顺", "安顺市"),
+                                          ("what targets did Anshun set?", "安顺市")])
+def test_a_city_alone_lists_its_targets_by_year(engine, text, region):
+    answer = engine.ask(text, limit=100)
+    assert answer.matched and answer.query.topic == ""
+    years = []
+    for hit in answer.hits:
+        assert hit.document.region == region and hit.targets  # targets, not headings or bare goal sections
+        assert len({due_year(t) for t in hit.targets}) == 1  # one year per entry
+        years.append(due_year(hit.targets[0]))
+    dated = [y for y in years if y is not None]
+    assert dated == sorted(dated) and years[:len(dated)] == dated  # soonest first, undated last
+    listed = {(h.clause.id, t) for h in answer.hits for t in h.targets}
+    every = {(c.id, t) for t, c, d in engine.iter_targets() if d.region == region}
+    assert listed == every  # every target of the city, each once
+
+
+def test_a_clause_with_targets_of_several_years_is_listed_under_each(engine):
+    hits = engine.ask("target 成都", limit=100).hits
+    goals = [h for h in hits if h.clause.ref.endswith("二、(三)")]  # 到2025年 …, 到2035年 …
+    assert [due_year(h.targets[0]) for h in goals] == [2025, 2035]
+    assert hits.index(goals[1]) > max(i for i, h in enumerate(hits) if due_year(h.targets[0]) == 2025)
+
+
+R_AND_D = ("研发", "R&D", "研究与试验发展", "研究开发")
+
+
+@pytest.mark.parametrize("text, words", [
+    ("target 研发", R_AND_D), ("target 高新技术企业", ("高新技术企业", "高企")), ("target 专精特新", ("专精特新", "小巨人")),
+    ("target 人才", ("人才", "英才")), ("target 平台", ("平台",)), ("成都的研發目標是什麼", R_AND_D),
+])
+def test_figures_about_the_topic_come_first_and_the_scores_agree_with_the_order(engine, text, words):
+    hits = engine.ask(text, limit=100).hits
+    assert hits
+    scores = [h.score for h in hits]
+    assert scores == sorted(scores, reverse=True)  # the relevance shown agrees with the order
+    with_figure = [any(t.value is not None and any(w in t.sentence for w in words) for t in h.targets) for h in hits]
+    assert with_figure[0] and with_figure == sorted(with_figure, reverse=True)  # all of them first
+
+
+def test_each_city_figure_about_rd_comes_before_any_citys_second(engine):
+    hits = engine.ask("target 研发", limit=3).hits
+    assert {h.document.region for h in hits} == {"成都市", "广元市", "安顺市"}
+
+
+def test_a_target_clause_holding_every_word_apart_is_an_answer(engine):
+    # 安顺 二、(五) 18. holds 改革 … 创新能力 … 长期 … 价值, its target (倍增) is about something else
+    answer = engine.ask("target 改革 创新能力 长期 价值", limit=20)
+    assert "anshun-2022-sci-tech-implementation-opinions#2.5.18" in [h.clause.id for h in answer.hits]
+
+
+def test_target_tiers_are_kept_apart_by_the_weights(tmp_path):
+    config = tmp_path / "settings.yaml"
+    config.write_text("ranking:\n  target_about: 2.0\n  same_document: 1.5\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as caught:
+        load_settings(config, env={})
+    problems = "\n".join(caught.value.problems)
+    assert "'ranking.target_about' must be more than 1 + goal_section + numeric_target (2.5)" in problems
+    assert "'ranking.same_document' must be between 0 and 1" in problems

@@ -8,6 +8,7 @@ list a unit's tasks by document, those it leads first. Every intent keeps at mos
 """
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 import numpy as np
@@ -122,12 +123,12 @@ class Ranker:
     # -- targets -------------------------------------------------------------------
     def target_clauses(self, understood: Understood | None, mask: np.ndarray | None,
                        horizon_year: int | None) -> list[Candidate]:
-        """Clauses of a target query: figures about the topic first, the best clause of each city first.
+        """Clauses of a target query: figures about the topic first, cities side by side.
 
-        Without a topic, every target clause the filters leave, those with figures first.
+        Without a topic, every target the filters leave, by year (`target_listing`).
         A year keeps the clauses with a target due that year (or naming it in its horizon).
         """
-        w, table = self.weights, self.targets
+        table = self.targets
         in_year = None
         if horizon_year is not None:
             in_year = table.in_year(horizon_year)
@@ -135,16 +136,13 @@ class Ranker:
             with_year[table.clause[in_year]] = True
             mask = with_year if mask is None else mask & with_year
         if understood is None:
-            positions = self._listing(mask if mask is not None else self.flags.has_targets)
-            scores = np.ones(len(positions))
-            marks: tuple[str, ...] = ()
-        else:
-            positions, scores = self.search(understood, mask)
-            marks = understood.marks
+            return self.target_listing(mask if mask is not None else self.flags.has_targets, in_year)
+        positions, scores = self.search(understood, mask)
         if not len(positions):
             return []
         ids, owner = table.of_clauses(positions)
         dated = in_year[ids] if in_year is not None else np.ones(len(ids), bool)
+        marks = understood.marks
         about = dated & table.about(ids, marks) if marks else np.zeros(len(ids), bool)
         clause_about = np.bincount(owner, weights=about, minlength=len(positions)) > 0
         # The targets shown: those about the topic when the clause has any, else all (of the year).
@@ -152,35 +150,62 @@ class Ranker:
         slots: list[list[int]] = [[] for _ in positions]
         for o, slot in zip(owner[relevant], table.slot[ids[relevant]]):
             slots[o].append(int(slot))
-        if understood is None:
-            return [Candidate(int(p), 1.0, tuple(s)) for p, s in zip(positions, slots)]
         figure = np.bincount(owner, weights=relevant & table.has_value[ids], minlength=len(positions)) > 0
-        keep = clause_about if clause_about.any() else np.ones(len(positions), bool)
-        best = float(scores[keep].max())
-        # Clause-level BM25 favours short clauses; a long 发展目标 section is still the place
-        # a reader wants first, so the text score only breaks ties among equals.
-        fit = scores / best if best else np.zeros(len(scores))
-        fit = fit + w.target_about * clause_about + w.goal_section * self.flags.goal_section[positions] \
-            + w.numeric_target * figure
-        order = [i for i in np.argsort(-fit, kind="stable") if keep[i]]
-        ranked = [Candidate(int(positions[i]), float(scores[i]), tuple(slots[i])) for i in order]
-        return self.round_robin(ranked)
+        scores = self._target_scores(positions, scores, clause_about, figure & clause_about, figure)
+        order = np.argsort(-scores, kind="stable")
+        return [Candidate(int(positions[i]), float(scores[i]), tuple(slots[i])) for i in order]
 
-    def round_robin(self, candidates: list[Candidate]) -> list[Candidate]:
-        """Best hit of each document first, so cities can be compared side by side."""
-        per_doc: dict[int, list[Candidate]] = {}
-        for candidate in candidates:
-            per_doc.setdefault(int(self.flags.clause_doc[candidate.pos]), []).append(candidate)
-        out: list[Candidate] = []
-        queues = [iter(q) for q in per_doc.values()]
-        while queues:
-            still = []
-            for queue in queues:
-                if (candidate := next(queue, None)) is not None:
-                    out.append(candidate)
-                    still.append(queue)
-            queues = still
-        return out
+    def _target_scores(self, positions: np.ndarray, text: np.ndarray, about: np.ndarray,
+                       figure_about: np.ndarray, figure: np.ndarray) -> np.ndarray:
+        """Score target clauses so that the order shown is the order of the scores.
+
+        A clause whose figures are about the topic is above one whose targets are about it
+        without a figure, which is above one that only says the topic's words (weights keep
+        these tiers apart: `RankingWeights.problems`). Within a tier, clause-level BM25 favours
+        short clauses, so a long 发展目标 section, where a reader looks first, gets a bonus;
+        and each further clause of one document counts `same_document` of the one before,
+        so the best clause of each city comes before the second of any.
+        """
+        w = self.weights
+        best = float(text.max())
+        within = (text / best if best else np.zeros(len(text))) + w.goal_section * self.flags.goal_section[positions] \
+            + w.numeric_target * figure
+        tier = w.target_figure * figure_about + w.target_about * about
+        ranked = np.lexsort((-within, -tier))
+        seen: dict[tuple[float, int], int] = {}
+        decay = np.ones(len(positions))
+        for i in ranked:
+            key = (float(tier[i]), int(self.flags.clause_doc[positions[i]]))
+            decay[i] = w.same_document ** seen.get(key, 0)
+            seen[key] = seen.get(key, 0) + 1
+        return tier + within * decay
+
+    def target_listing(self, mask: np.ndarray, in_year: np.ndarray | None = None) -> list[Candidate]:
+        """Every target of the clauses of `mask`, by year: the soonest horizon first, undated last.
+
+        A clause with targets of several years is listed once per year, with that year's
+        targets; within a year, clauses with figures first, then in reading order (a goal section
+        that states no target is not listed). At most `max_candidates` entries.
+        """
+        table = self.targets
+        positions = np.flatnonzero(mask)
+        ids, owner = table.of_clauses(positions)
+        if in_year is not None:
+            ids, owner = ids[in_year[ids]], owner[in_year[ids]]
+        if not len(ids):
+            return []
+        years = _years(table.due_ordinal[ids])
+        # One entry per (clause, year); np.unique sorts by year (undated as the largest), then clause.
+        entries, entry_of = np.unique(np.stack([years, owner]), axis=1, return_inverse=True)
+        entry_of = entry_of.reshape(-1)
+        figures = np.bincount(entry_of, weights=table.has_value[ids], minlength=entries.shape[1]) > 0
+        shown = np.lexsort((entries[1], ~figures, entries[0]))[:self.weights.max_candidates]
+        chosen = np.zeros(entries.shape[1], bool)
+        chosen[shown] = True
+        slots: dict[int, list[int]] = {}
+        for target, entry in zip(table.slot[ids[chosen[entry_of]]], entry_of[chosen[entry_of]]):
+            slots.setdefault(int(entry), []).append(int(target))
+        return [Candidate(int(positions[entries[1, e]]), 1.0, tuple(slots[int(e)])) for e in shown]
 
     # -- listings --------------------------------------------------------------------
     def tasks(self, mask: np.ndarray | None) -> list[Candidate]:
@@ -201,6 +226,14 @@ class Ranker:
         order = np.lexsort((positions, ~lead, self.flags.clause_doc[positions]))[:self.weights.max_candidates]
         w = self.weights
         return [Candidate(int(positions[i]), w.unit_lead if lead[i] else w.unit_support) for i in order]
+
+
+def _years(due_ordinals: np.ndarray) -> np.ndarray:
+    """The year of each due date (a date ordinal); undated (0) sorts after every year."""
+    ordinals, at = np.unique(due_ordinals, return_inverse=True)
+    undated = np.iinfo(np.int32).max
+    years = np.array([dt.date.fromordinal(int(o)).year if o > 0 else undated for o in ordinals], np.int32)
+    return years[at.reshape(-1)]
 
 
 def top(scores: np.ndarray, k: int) -> np.ndarray:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 
 # Fields that are shares of something, so between 0 and 1.
-_SHARES = ("bm25_b", "unknown_word_share", "unit_similarity")
+_SHARES = ("bm25_b", "unknown_word_share", "unit_similarity", "same_document")
 # Fields that are rapidfuzz scores, 0 to 100.
 _FUZZY_SCORES = ("suggest_unit_cutoff", "suggest_topic_cutoff")
 
@@ -33,6 +33,8 @@ class RankingWeights:
     unit_similarity: float  # least similarity (0–1) of a unit name typed with a typo
     suggest_unit_cutoff: float  # least rapidfuzz score of a unit offered instead
     suggest_topic_cutoff: float  # least rapidfuzz score of a heading offered instead
+    target_figure: float  # a target clause with a figure about the topic, on top of target_about
+    same_document: float  # in a target answer, each further clause of one document counts this share of the last
 
     def problems(self) -> list[tuple[str, str]]:
         """Return (field, what is wrong) for each value out of its range."""
@@ -47,4 +49,11 @@ class RankingWeights:
                 out.append((f.name, "must be 1 or more"))
             elif value < 0:
                 out.append((f.name, "must not be negative"))
+        # Target answers rank in tiers (a figure about the topic, a target about it, the topic's words):
+        # a tier's bonus must exceed the most a clause can gain within a tier, or the tiers mix.
+        within = 1 + self.goal_section + self.numeric_target
+        for name in ("target_about", "target_figure"):
+            if 0 <= getattr(self, name) <= within:
+                out.append((name, f"must be more than 1 + goal_section + numeric_target ({within:g}), "
+                                  "so that its clauses rank above the others"))
         return out
