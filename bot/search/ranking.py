@@ -151,20 +151,23 @@ class Ranker:
         for o, slot in zip(owner[relevant], table.slot[ids[relevant]]):
             slots[o].append(int(slot))
         figure = np.bincount(owner, weights=relevant & table.has_value[ids], minlength=len(positions)) > 0
-        scores = self._target_scores(positions, scores, clause_about, figure & clause_about, figure)
-        order = np.argsort(-scores, kind="stable")
-        return [Candidate(int(positions[i]), float(scores[i]), tuple(slots[i])) for i in order]
+        # Clauses whose targets are about the topic answer; the others only when none does.
+        keep = np.flatnonzero(clause_about) if clause_about.any() else np.arange(len(positions))
+        fit = self._target_scores(positions[keep], scores[keep], clause_about[keep], (figure & clause_about)[keep],
+                                  figure[keep])
+        return [Candidate(int(positions[keep[i]]), float(fit[i]), tuple(slots[keep[i]]))
+                for i in np.argsort(-fit, kind="stable")]
 
     def _target_scores(self, positions: np.ndarray, text: np.ndarray, about: np.ndarray,
                        figure_about: np.ndarray, figure: np.ndarray) -> np.ndarray:
         """Score target clauses so that the order shown is the order of the scores.
 
-        A clause whose figures are about the topic is above one whose targets are about it
-        without a figure, which is above one that only says the topic's words (weights keep
-        these tiers apart: `RankingWeights.problems`). Within a tier, clause-level BM25 favours
-        short clauses, so a long 发展目标 section, where a reader looks first, gets a bonus;
-        and each further clause of one document counts `same_document` of the one before,
-        so the best clause of each city comes before the second of any.
+        A clause with a figure about the topic is above one whose targets are about it without
+        a figure (`target_figure` keeps the tiers apart: `RankingWeights.problems`). Within a
+        tier, clause-level BM25 favours short clauses, so a long 发展目标 section, where a
+        reader looks first, gets a bonus; and each further clause of one document counts
+        `same_document` of the one before, so the best clause of each city comes before the
+        second of any.
         """
         w = self.weights
         best = float(text.max())

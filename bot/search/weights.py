@@ -49,11 +49,10 @@ class RankingWeights:
                 out.append((f.name, "must be 1 or more"))
             elif value < 0:
                 out.append((f.name, "must not be negative"))
-        # Target answers rank in tiers (a figure about the topic, a target about it, the topic's words):
-        # a tier's bonus must exceed the most a clause can gain within a tier, or the tiers mix.
+        # Target answers rank in tiers (a figure about the topic, then a target about it without one):
+        # the tier's bonus must exceed the most a clause can gain within a tier, or the tiers mix.
         within = 1 + self.goal_section + self.numeric_target
-        for name in ("target_about", "target_figure"):
-            if 0 <= getattr(self, name) <= within:
-                out.append((name, f"must be more than 1 + goal_section + numeric_target ({within:g}), "
-                                  "so that its clauses rank above the others"))
+        if 0 <= self.target_figure <= within:
+            out.append(("target_figure", f"must be more than 1 + goal_section + numeric_target ({within:g}), "
+                                         "so that figures about the topic rank first"))
         return out
