@@ -50,7 +50,8 @@ def _narrowest(head: list[str], terms: list[str], totals: dict[str, int], engine
     terms = list(terms)
     while terms:
         query = " ".join(head + terms)[:max_chars]
-        if engine.ask(query, limit=1).matched:
+        answer = engine.ask(query, limit=1)
+        if answer.matched and not answer.broadened:  # a clause that only mentions the terms is not what was asked
             return query
         terms.remove(max(terms, key=lambda w: totals[w]))
     return None

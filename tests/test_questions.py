@@ -161,3 +161,56 @@ def test_target_tiers_are_kept_apart_by_the_weights(tmp_path):
     problems = "\n".join(caught.value.problems)
     assert "'ranking.target_figure' must be more than 1 + goal_section + numeric_target (2.5)" in problems
     assert "'ranking.same_document' must be between 0 and 1" in problems
+
+
+# ---------------------------------------------------------------- the questions answered, on the seeds
+
+@pytest.mark.parametrize("text", ["谁牵头知识产权保护", "哪个部门负责知识产权保护", "知识产权保护这块哪个部门牵头?",
+                                  "which bureau leads the IP-protection task?"])
+def test_who_leads_ip_protection(engine, text):
+    top = engine.ask(text).hits[0]
+    assert top.clause.ref.endswith("二、(七) 17.") and top.clause.lead_units == ("市市场监管局",)  # 加大知识产权保护力度
+
+
+@pytest.mark.parametrize("text", ["成都的研發目標是什麼", "成都2025年研发投入要达到多少",
+                                  "what targets did Chengdu set for R&D by 2025?", "成都研发投入的目标是多少"])
+def test_chengdus_rd_targets(engine, text):
+    answer = engine.ask(text)
+    assert answer.query.intent == "target" and answer.query.filters.regions == ("成都市",)
+    top = answer.hits[0]
+    assert {(t.value, t.unit) for t in top.targets} == {(10.0, "%"), (3.5, "%")}  # 年均增幅10%以上, 比重3.5%
+
+
+def test_provisions_about_a_term(engine):
+    answer = engine.ask("关于专精特新有哪些规定")
+    assert answer.query.topic == "专精特新" and len(answer.hits) >= 3
+    assert all("专精特新" in h.clause.text for h in answer.hits)
+
+
+@pytest.mark.parametrize("text", ["人才公寓由哪个单位负责", "who is responsible for talent apartments",
+                                  "lead-unit 人才公寓"])
+def test_no_unit_named_is_said_and_the_clauses_that_mention_it_answer(engine, text):
+    answer = engine.ask(text)
+    assert answer.matched and answer.broadened and answer.query.intent == "lead-unit"
+    top = answer.hits[0]
+    assert "人才公寓" in top.clause.text and top.clause.ref.endswith("五、(十五)") and not top.clause.units
+
+
+def test_no_target_about_a_topic_is_said_too(engine):
+    answer = engine.ask("target 人才飞地")
+    assert answer.broadened and answer.hits[0].clause.ref.endswith("五、(十三)")
+    assert not engine.ask("target 研发").broadened and not engine.ask("lead 知识产权保护").broadened
+
+
+def test_a_broadened_answer_says_so_on_every_front_end(engine):
+    from bot.render_text import render_answer
+    from bot.strings import Catalog
+    from handlers.blocks import render_answer as render_blocks
+
+    answer = engine.ask("人才公寓由哪个单位负责")
+    text = render_answer(answer, engine.vocabulary, t=Catalog("zh"))
+    assert text.splitlines()[1] == "文件中没有写明「人才公寓」由哪个单位负责;以下是提到它的条款:"
+    english = render_answer(answer, engine.vocabulary, t=Catalog("en"))
+    assert "The documents name no unit responsible for “人才公寓”; these clauses mention it" in english
+    summary = render_blocks(answer, t=Catalog("zh"))["blocks"][1]["elements"][0]["text"]
+    assert summary.startswith("文件中没有写明「人才公寓」由哪个单位负责;以下是提到它的条款 · 第 1–")

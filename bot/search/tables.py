@@ -72,6 +72,12 @@ class UnitTable:
         return cls(read_json(folder / "units.json"),
                    *(load_array(folder, f"unit-{name}") for name in ("offsets", "clauses", "lead")))
 
+    def names_in(self, clause_mask: np.ndarray) -> list[str]:
+        """The units named in any clause of `clause_mask` (a unit suggested inside a query's filters)."""
+        unit_of_entry = np.repeat(np.arange(len(self.names)), np.diff(self.offsets))
+        present = np.bincount(unit_of_entry, weights=clause_mask[self.clauses], minlength=len(self.names)) > 0
+        return [name for name, here in zip(self.names, present) if here]
+
     def tasks(self, units: Iterable[int]) -> tuple[np.ndarray, np.ndarray]:
         """Return (clause positions, led by one of `units`) over the units given, each clause once."""
         parts = [(self.clauses[self.offsets[u]:self.offsets[u + 1]], self.lead[self.offsets[u]:self.offsets[u + 1]])

@@ -7,12 +7,13 @@ name into the units the corpus names, and filters into the documents they leave.
 """
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
-from bot.model import Document, Filters
+from bot.model import Document, Excluded, Filters
 from bot.search.fuzzy import similar
 from bot.search.index import ClauseIndex
 from bot.search.weights import RankingWeights
@@ -20,6 +21,7 @@ from bot.segment import Segmenter, bigrams
 from bot.settings import Vocabulary
 
 TYPO_WORD_CHARS = (3, 10)  # lengths of corpus words a typo may be repaired to
+EXCLUDED_VALUES = 12  # values listed for a filter that leaves no document (years, cities, types, titles)
 
 
 def _is_cjk(ch: str) -> bool:
@@ -199,6 +201,54 @@ def allowed_documents(filters: Filters, documents: Sequence[Document],
     if filters.year:
         allowed = {i for i in allowed if (date := documents[i].date) and date.year == filters.year}
     return sorted(allowed)
+
+
+def excluding_filters(filters: Filters, documents: Sequence[Document],
+                      by_region: dict[str, list[int]]) -> tuple[Excluded, ...]:
+    """Say which filters leave no document, and what the documents offer instead; () when some are left.
+
+    A filter that alone leaves nothing (`in:北京`, `type:通知`, `year:2030`) is named with the
+    values of the whole corpus. Filters that each leave documents but none together (`in:成都
+    year:2022`) are each named with the values of the documents the others leave (成都's years).
+    """
+    if filters.is_empty() or allowed_documents(filters, documents, by_region):
+        return ()
+    fields = {"city": {"regions": ()}, "doc": {"doc_ids": ()}, "type": {"kind": None}, "year": {"year": None}}
+    out = []
+    for name, emptied in fields.items():
+        field_name = next(iter(emptied))
+        alone = Filters(**{field_name: getattr(filters, field_name)})
+        if alone.is_empty():
+            continue
+        left_alone = allowed_documents(alone, documents, by_region)
+        if not left_alone:
+            offered = list(range(len(documents)))
+        else:
+            offered = allowed_documents(dataclasses.replace(filters, **emptied), documents, by_region)
+            if not offered or set(offered) & set(left_alone):
+                continue  # another filter is the one that leaves nothing
+        values = list(dict.fromkeys(v for i in offered for v in _filter_values(name, documents[i])))
+        if name == "year":
+            values.sort()
+        out.append(Excluded(name, _asked(name, filters, documents), tuple(values[:EXCLUDED_VALUES]),
+                            max(0, len(values) - EXCLUDED_VALUES), with_others=bool(left_alone)))
+    return tuple(out)
+
+
+def _filter_values(name: str, document: Document) -> list[str]:
+    """What a document offers to filter `name`: its city, title, kind or year."""
+    value = {"city": document.region, "doc": document.title, "type": document.kind,
+             "year": str(document.date.year) if document.date else None}[name]
+    return [value] if value else []
+
+
+def _asked(name: str, filters: Filters, documents: Sequence[Document]) -> tuple[str, ...]:
+    if name == "city":
+        return filters.regions
+    if name == "doc":  # the titles of the documents `doc:` named, or what was typed when it named none
+        titles = {d.id: d.title for d in documents}
+        return tuple(dict.fromkeys(titles.get(i, i) for i in filters.doc_ids))[:EXCLUDED_VALUES]
+    return (filters.kind,) if name == "type" else (str(filters.year),)
 
 
 def _synonym_map(groups: Sequence[Sequence[str]]) -> dict[str, tuple[str, ...]]:
