@@ -214,3 +214,61 @@ def test_a_broadened_answer_says_so_on_every_front_end(engine):
     assert "The documents name no unit responsible for “人才公寓”; these clauses mention it" in english
     summary = render_blocks(answer, t=Catalog("zh"))["blocks"][1]["elements"][0]["text"]
     assert summary.startswith("文件中没有写明「人才公寓」由哪个单位负责;以下是提到它的条款 · 第 1–")
+
+
+def spread_words(engine, clause, count):
+    """`count` words of a clause, far apart in it: its first, its last and evenly between."""
+    words = [w for w in dict.fromkeys(engine.segmenter.words(clause.text))
+             if len(w) >= 2 and all("\u4e00" <= ch <= "\u9fff" for ch in w)]
+    words = [w for w in words if not any(w != other and w in other for other in words)]
+    if len(words) < 2 * count:
+        return None
+    return [words[round(i * (len(words) - 1) / (count - 1))] for i in range(count)]
+
+
+@pytest.mark.parametrize("count", [2, 3, 4])
+def test_every_word_of_a_query_in_one_clause_far_apart_is_an_answer_not_a_refusal(engine, count):
+    tried = 0
+    for document in engine.documents:
+        for clause in engine.clauses_of(document.id):
+            words = spread_words(engine, clause, count)
+            if words is None:
+                continue
+            for topic in (" ".join(words), "".join(words)):
+                found = engine.ask(f"search {topic}", limit=400)
+                assert clause.id in [h.clause.id for h in found.hits], topic
+                for intent in ("target", "lead-unit"):  # nothing of the intent about it: the clause still answers
+                    assert engine.ask(f"{intent} {topic}").matched, f"{intent} {topic}"
+                tried += 1
+    assert tried > 150
+
+
+@pytest.mark.parametrize("text, clause_id", [
+    ("协同重大项目", "guangyuan-2022-collaborative-innovation-action-plan#2.3.6"),  # 协同…重大科技…项目, cut 协同+重大项目
+    ("领域化工泵阀", "zigong-2021-innovation-decision#2.4"),  # 领域…黑元化工…油气泵阀, cut 领域+化工泵+阀
+])
+def test_a_query_typed_run_together_is_read_with_the_corpus_words(engine, text, clause_id):
+    assert clause_id in [h.clause.id for h in engine.ask(text, limit=50).hits]
+
+
+# Typos as a pinyin keyboard makes them: a character of the same sound, first, in the middle or last.
+@pytest.mark.parametrize("typo, term", [
+    ("转精特新", "专精特新"), ("只识产权", "知识产权"), ("之识产权保护", "知识产权保护"), ("棵技成果转化", "科技成果转化"),
+    ("搞新技术企业", "高新技术企业"), ("仁才公寓", "人才公寓"), ("夫化器", "孵化器"), ("节榜挂帅", "揭榜挂帅"),
+    ("谈达峰", "碳达峰"), ("书字经济", "数字经济"), ("赢商环境", "营商环境"),
+    ("专精特心", "专精特新"), ("科技成果转华示范区", "科技成果转化"), ("揭榜挂师", "揭榜挂帅"), ("人才飞弟", "人才飞地"),
+])
+def test_a_mistyped_character_is_repaired_wherever_it_stands(engine, typo, term):
+    answer = engine.ask(typo)
+    top = answer.hits[0]
+    assert term in top.clause.text
+    at = top.excerpt.find(term)
+    assert at == -1 or any(m.start <= at and at + len(term) <= m.end for m in top.marks)  # marked as meant
+    meant = typo.replace("转华", "转化")  # the one case where the term is a part of the query
+    as_typed, as_meant = engine.ask(f"target {typo}"), engine.ask(f"target {meant if meant != typo else term}")
+    assert [(h.clause.id, h.targets) for h in as_typed.hits] == [(h.clause.id, h.targets) for h in as_meant.hits]
+
+
+def test_what_the_corpus_never_says_is_not_repaired_into_something_it_does(engine):
+    for text in ("火星基地建设", "量子引力波", "区块链钱包挖矿"):
+        assert not engine.ask(text).matched, text

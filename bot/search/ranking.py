@@ -94,6 +94,8 @@ class Ranker:
                 said = np.zeros(len(docs), dtype=bool)
                 for term, _ in concept.terms:
                     said |= index.contains(term, docs)  # said by any of its terms counts once
+                if concept.parts:  # or by the words that make it, apart
+                    said |= np.logical_and.reduce([index.contains(part, docs) for part in concept.parts])
                 cover += said * concept.idf
             elif concept.fallback:
                 share = sum(index.contains(t, docs).astype(float) for t in concept.fallback)
