@@ -362,7 +362,7 @@ def render_comparison(hits: Sequence[Hit], t: Catalog) -> list[Block]:
     size = sum(map(len, cells))
     for region, target in rows[:COMPARISON_ROWS]:
         row = [f"*{plain(region, 50)}* · {plain(target.metric or t(s.TARGET), 300)}",
-               f"*{plain(format_target(target), 200)}* · {plain(target.horizon or t(s.NO_HORIZON), 100)}"]
+               f"*{plain(format_target(target), 200)}* · {plain(_horizon(target, t), 100)}"]
         size += sum(map(len, row))
         if size > COMPARISON_CHARS:
             break
@@ -371,6 +371,13 @@ def render_comparison(hits: Sequence[Hit], t: Catalog) -> list[Block]:
     for i in range(0, len(cells), MAX_FIELDS):
         blocks.append(fields_section(cells[i:i + MAX_FIELDS]))
     return blocks
+
+
+def _horizon(target: Target, t: Catalog) -> str:
+    """When a target is due: its own horizon, else the year of its plan (a listing by year sorts on it)."""
+    if target.horizon:
+        return target.horizon
+    return t(s.IMPLIED_YEAR, year=target.horizon_year) if target.horizon_year else t(s.NO_HORIZON)
 
 
 def render_echo(raw: str, prefix: str = COMMAND) -> Block:

@@ -132,6 +132,16 @@ def test_a_clause_with_targets_of_several_years_is_listed_under_each(engine):
     assert hits.index(goals[1]) > max(i for i, h in enumerate(hits) if due_year(h.targets[0]) == 2025)
 
 
+def test_a_citys_listing_in_slack_shows_the_year_each_target_is_listed_under(engine):
+    from bot.strings import Catalog
+    from handlers.blocks import render_answer
+
+    message = render_answer(engine.ask("target 成都"), t=Catalog("zh"))
+    cells = [f["text"] for b in message["blocks"] if b["type"] == "section" for f in b.get("fields", [])]
+    assert "*10个以上* · 2025年(按计划年份)" in cells  # 千亿级产业集群: the plan's year, not "no date"
+    assert not any("未定期限" in cell for cell in cells)
+
+
 R_AND_D = ("研发", "R&D", "研究与试验发展", "研究开发")
 
 
