@@ -21,7 +21,8 @@ from bot.settings import QuestionWords, Vocabulary
 CUT = "\x00"  # where the query parser took something out (a filter, a city, a year)
 MAX_LEAD_INS = 2  # 还有哪些: lead-ins stack, but not without end
 MAX_NOUNS = 3  # 哪些支持政策: nouns after a question word, one after another
-_LATIN_EDGE = "A-Za-z0-9&-"  # characters that continue a Latin word (R&D, IP-protection)
+_LATIN_WORD = re.compile(r"[A-Za-z0-9&-]+")  # a Latin word goes on through R&D and IP-protection
+_NON_LATIN = re.compile(r"[^\x00-\x7f]+")  # where Chinese words may stand
 _PUNCTUATION = " ,.;:!?，。；：！？、…\"'“”‘’()（）"
 
 # What a word found in the text is, by strength when one word is listed twice.
@@ -41,8 +42,9 @@ class _Cue:
 class _Patterns:
     """The vocabulary's question words compiled once: one scanner, and lookups by word."""
 
-    scanner: re.Pattern
     kinds: dict[str, tuple[str, Intent | None]]  # lowercased word -> (kind, intent)
+    longest: int  # characters of the longest Chinese word
+    firsts: frozenset[str]  # the characters Chinese words start with
     lead_ins: tuple[str, ...]  # longest first
     nouns: re.Pattern
     endings: tuple[str, ...]
@@ -94,9 +96,14 @@ def question_topic(text: str, intent: Intent, vocabulary: Vocabulary) -> str:
 
 def _patterns(vocabulary: Vocabulary) -> _Patterns:
     q = vocabulary.questions
-    latin_stops = tuple(sorted(w for w in vocabulary.stopwords if w.isascii() and w.isalpha()))
-    return _compile(tuple(q.asks.items()), tuple(q.intents.items()), q.words, latin_stops, q.terms,
-                    q.lead_ins, q.nouns, q.endings, q.fillers)
+    return _compile(tuple(q.asks.items()), tuple(q.intents.items()), q.words, _latin(vocabulary.stopwords),
+                    q.terms, q.lead_ins, q.nouns, q.endings, q.fillers)
+
+
+@lru_cache(maxsize=8)
+def _latin(stopwords: frozenset[str]) -> tuple[str, ...]:
+    """The English stopwords, in one order (the compiled patterns are cached by their words)."""
+    return tuple(sorted(w for w in stopwords if w.isascii() and w.isalpha()))
 
 
 @lru_cache(maxsize=8)
@@ -116,11 +123,11 @@ def _compile(asks, intents, words, stops, terms, lead_ins, nouns, endings, fille
         add(items, INTENT, intent)
     add(words, WORD)
     add(stops, STOP)
-    scanner = re.compile("|".join(_alternative(w) for w in sorted(kinds, key=len, reverse=True)), re.I)
     noun_words = sorted(nouns, key=len, reverse=True)
     return _Patterns(
-        scanner=scanner,
         kinds=kinds,
+        longest=max((len(w) for w in kinds if not w.isascii()), default=0),
+        firsts=frozenset(w[0] for w in kinds if not w.isascii()),
         lead_ins=tuple(sorted(lead_ins, key=len, reverse=True)),
         nouns=re.compile("(?:的)?(?:" + "|".join(map(re.escape, noun_words)) + ")") if noun_words
         else re.compile(r"(?!)"),
@@ -131,20 +138,37 @@ def _compile(asks, intents, words, stops, terms, lead_ins, nouns, endings, fille
     )
 
 
-def _alternative(word: str) -> str:
-    """A word as the scanner finds it: Latin ones whole (`lead` not in `leader`), spaces as any spacing."""
-    pattern = r"\s+".join(map(re.escape, word.split()))
-    if word.isascii():
-        return rf"(?<![{_LATIN_EDGE}]){pattern}(?![{_LATIN_EDGE}])"
-    return pattern
-
-
 def _cues(text: str, patterns: _Patterns) -> list[_Cue]:
-    cues = []
-    for match in patterns.scanner.finditer(text):
-        kind, intent = patterns.kinds[" ".join(match.group(0).lower().split())]
-        cues.append(_Cue(match.start(), match.end(), kind, intent))
-    return cues
+    """The vocabulary's words in `text`, left to right, the longest at each place.
+
+    Latin words count whole (`lead` is not in `leader` or `IP-protection`), alone or as a pair
+    (`which bureau`); Chinese ones anywhere, since Chinese has no spaces.
+    """
+    kinds, cues = patterns.kinds, []
+    tokens = [(m.start(), m.end(), m.group(0).lower()) for m in _LATIN_WORD.finditer(text)]
+    i = 0
+    while i < len(tokens):
+        start, end, word = tokens[i]
+        if i + 1 < len(tokens) and text[end:tokens[i + 1][0]].isspace() \
+                and (pair := f"{word} {tokens[i + 1][2]}") in kinds:
+            cues.append(_Cue(start, tokens[i + 1][1], *kinds[pair]))
+            i += 2
+            continue
+        if word in kinds:
+            cues.append(_Cue(start, end, *kinds[word]))
+        i += 1
+    for run in _NON_LATIN.finditer(text):
+        at, stop = run.span()
+        while at < stop:
+            found = 0
+            if text[at] in patterns.firsts:  # most characters start no word: skip them cheaply
+                for n in range(min(patterns.longest, stop - at), 0, -1):
+                    if text[at:at + n] in kinds:
+                        found = n
+                        cues.append(_Cue(at, at + n, *kinds[text[at:at + n]]))
+                        break
+            at += found or 1
+    return sorted(cues, key=lambda cue: cue.start)
 
 
 def _lead_in_start(text: str, start: int, patterns: _Patterns) -> int:
@@ -180,17 +204,19 @@ def _pieces(text: str, removed: list[tuple[int, int]]) -> list[str]:
 
 
 def _trim(piece: str, patterns: _Patterns) -> str:
-    """Strip punctuation, fillers at both edges, and a question's ending."""
+    """Strip punctuation, fillers at both edges (never a term's: 目的), and a question's ending."""
     while True:
-        before = piece
-        piece = piece.strip(_PUNCTUATION)
-        for filler in patterns.fillers:
-            if len(piece) > len(filler) and not piece.startswith(patterns.terms):
-                piece = piece.removeprefix(filler)
-            if len(piece) > len(filler) and not piece.endswith(patterns.terms):
-                piece = piece.removesuffix(filler)
-        for ending in patterns.endings:
-            if len(piece) > len(ending):
-                piece = piece.removesuffix(ending)
+        before = piece = piece.strip(_PUNCTUATION)
+        if (head := _edge(piece, patterns.fillers, str.startswith)) and not piece.startswith(patterns.terms):
+            piece = piece[len(head):]
+        if (tail := _edge(piece, patterns.fillers + patterns.endings, str.endswith)) \
+                and not piece.endswith(patterns.terms):
+            piece = piece[:-len(tail)]
         if piece == before:
             return piece
+
+
+def _edge(piece: str, words: tuple[str, ...], at_edge) -> str:
+    """The longest of `words` at the edge of `piece`, when something is left beside it."""
+    return next((w for w in sorted(words, key=len, reverse=True) if len(piece) > len(w) and at_edge(piece, w)), "") \
+        if at_edge(piece, words) else ""

@@ -8,7 +8,6 @@ list a unit's tasks by document, those it leads first. Every intent keeps at mos
 """
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 
 import numpy as np
@@ -94,8 +93,11 @@ class Ranker:
                 said = np.zeros(len(docs), dtype=bool)
                 for term, _ in concept.terms:
                     said |= index.contains(term, docs)  # said by any of its terms counts once
-                if concept.parts:  # or by the words that make it, apart
-                    said |= np.logical_and.reduce([index.contains(part, docs) for part in concept.parts])
+                if concept.parts:  # or by the words that make it, apart (looked for only where still unsaid)
+                    unsaid = np.flatnonzero(~said)
+                    for part in concept.parts:
+                        unsaid = unsaid[index.contains(part, docs[unsaid])]
+                    said[unsaid] = True
                 cover += said * concept.idf
             elif concept.fallback:
                 share = sum(index.contains(t, docs).astype(float) for t in concept.fallback)
@@ -175,15 +177,17 @@ class Ranker:
         best = float(text.max())
         within = (text / best if best else np.zeros(len(text))) + w.goal_section * self.flags.goal_section[positions] \
             + w.numeric_target * figure
-        tier = w.target_figure * figure_about + w.target_about * about
-        ranked = np.lexsort((-within, -tier))
-        seen: dict[tuple[float, int], int] = {}
-        decay = np.ones(len(positions))
-        for i in ranked:
-            key = (float(tier[i]), int(self.flags.clause_doc[positions[i]]))
-            decay[i] = w.same_document ** seen.get(key, 0)
-            seen[key] = seen.get(key, 0) + 1
-        return tier + within * decay
+        # How many clauses of the same tier and document rank above each one. Clauses are kept only
+        # all about the topic or all not, so a tier is whether the figures are about it.
+        documents = int(self.flags.clause_doc[-1]) + 1  # clauses are stored in document order
+        group = figure_about * documents + self.flags.clause_doc[positions]
+        order = np.lexsort((-within, group))
+        grouped = group[order]
+        at = np.arange(len(grouped))
+        first = np.maximum.accumulate(np.where(np.r_[True, grouped[1:] != grouped[:-1]], at, 0))
+        before = np.empty(len(positions), np.int64)
+        before[order] = at - first
+        return w.target_figure * figure_about + w.target_about * about + within * w.same_document ** before
 
     def target_listing(self, mask: np.ndarray, in_year: np.ndarray | None = None) -> list[Candidate]:
         """Every target of the clauses of `mask`, by year: the soonest horizon first, undated last.
@@ -199,18 +203,20 @@ class Ranker:
             ids, owner = ids[in_year[ids]], owner[in_year[ids]]
         if not len(ids):
             return []
-        years = _years(table.due_ordinal[ids])
-        # One entry per (clause, year); np.unique sorts by year (undated as the largest), then clause.
-        entries, entry_of = np.unique(np.stack([years, owner]), axis=1, return_inverse=True)
-        entry_of = entry_of.reshape(-1)
-        figures = np.bincount(entry_of, weights=table.has_value[ids], minlength=entries.shape[1]) > 0
-        shown = np.lexsort((entries[1], ~figures, entries[0]))[:self.weights.max_candidates]
-        chosen = np.zeros(entries.shape[1], bool)
-        chosen[shown] = True
-        slots: dict[int, list[int]] = {}
-        for target, entry in zip(table.slot[ids[chosen[entry_of]]], entry_of[chosen[entry_of]]):
-            slots.setdefault(int(entry), []).append(int(target))
-        return [Candidate(int(positions[entries[1, e]]), 1.0, tuple(slots[int(e)])) for e in shown]
+        # Targets come in clause order; a stable sort by year (a radix sort of 16-bit years, undated
+        # last) keeps that order within a year, so an entry is a run of one year and one clause.
+        years = table.due_year[ids]
+        order = np.argsort(years, kind="stable")
+        years, owner, ids = years[order], owner[order], ids[order]
+        starts = np.flatnonzero(np.r_[True, (years[1:] != years[:-1]) | (owner[1:] != owner[:-1])])
+        ends = np.r_[starts[1:], len(ids)]
+        figures = np.logical_or.reduceat(table.has_value[ids], starts)
+        # Within a year, clauses with figures first (entries are in year order already).
+        shown = np.argsort(years[starts].astype(np.int32) * 2 + ~figures, kind="stable")
+        shown = shown[:self.weights.max_candidates]
+        slots = table.slot[ids]
+        return [Candidate(pos, 1.0, tuple(slots[starts[e]:ends[e]].tolist()))
+                for e, pos in zip(shown.tolist(), positions[owner[starts[shown]]].tolist())]
 
     # -- listings --------------------------------------------------------------------
     def tasks(self, mask: np.ndarray | None) -> list[Candidate]:
@@ -231,14 +237,6 @@ class Ranker:
         order = np.lexsort((positions, ~lead, self.flags.clause_doc[positions]))[:self.weights.max_candidates]
         w = self.weights
         return [Candidate(int(positions[i]), w.unit_lead if lead[i] else w.unit_support) for i in order]
-
-
-def _years(due_ordinals: np.ndarray) -> np.ndarray:
-    """The year of each due date (a date ordinal); undated (0) sorts after every year."""
-    ordinals, at = np.unique(due_ordinals, return_inverse=True)
-    undated = np.iinfo(np.int32).max
-    years = np.array([dt.date.fromordinal(int(o)).year if o > 0 else undated for o in ordinals], np.int32)
-    return years[at.reshape(-1)]
 
 
 def top(scores: np.ndarray, k: int) -> np.ndarray:

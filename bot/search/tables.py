@@ -6,8 +6,10 @@ instead of a loop over clause objects.
 """
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Iterable, Sequence
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -17,6 +19,7 @@ from bot.search.files import load_array, read_json, save_array, write_json
 
 _GRAM_RE = re.compile(r"[\u3400-\u9fff]+|[A-Za-z0-9][A-Za-z0-9&+.\-]*")
 _YEAR_RE = re.compile(r"(?<!\d)(\d{4})(?!\d)")
+UNDATED = np.iinfo(np.int16).max  # the due year of a target without one: after every year
 
 
 def grams(text: str) -> list[str]:
@@ -114,6 +117,13 @@ class TargetTable:
 
     def __len__(self) -> int:
         return len(self.clause)
+
+    @cached_property
+    def due_year(self) -> np.ndarray:
+        """The year each target is due, `UNDATED` for none; worked out once per opened index."""
+        ordinals, at = np.unique(self.due_ordinal, return_inverse=True)
+        years = np.array([dt.date.fromordinal(int(o)).year if o > 0 else UNDATED for o in ordinals], np.int16)
+        return years[at.reshape(-1)]
 
     @classmethod
     def build(cls, clauses: Sequence[Clause]) -> "TargetTable":
