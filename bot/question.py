@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from bot.model import Intent
-from bot.settings import QuestionWords, Vocabulary
+from bot.settings import Vocabulary
 
 CUT = "\x00"  # where the query parser took something out (a filter, a city, a year)
 MAX_LEAD_INS = 2  # 还有哪些: lead-ins stack, but not without end
@@ -40,7 +40,7 @@ class _Cue:
 
 @dataclass(frozen=True)
 class _Patterns:
-    """The vocabulary's question words compiled once: one scanner, and lookups by word."""
+    """The vocabulary's question words prepared once: a lookup by word, and what to strip around them."""
 
     kinds: dict[str, tuple[str, Intent | None]]  # lowercased word -> (kind, intent)
     longest: int  # characters of the longest Chinese word
@@ -88,8 +88,8 @@ def question_topic(text: str, intent: Intent, vocabulary: Vocabulary) -> str:
             start = _lead_in_start(text, start, patterns)
             end = _nouns_end(text, end, patterns)
         removed.append((start, end))
-    pieces = _pieces(text, removed)
-    return " ".join(piece for piece in (_trim(p, patterns) for p in pieces) if piece and piece not in patterns.singles)
+    kept = (_trim(piece, patterns) for piece in _pieces(text, removed))
+    return " ".join(piece for piece in kept if piece and piece not in patterns.singles)
 
 
 # -- scanning ---------------------------------------------------------------------------
@@ -123,14 +123,16 @@ def _compile(asks, intents, words, stops, terms, lead_ins, nouns, endings, fille
         add(items, INTENT, intent)
     add(words, WORD)
     add(stops, STOP)
-    noun_words = sorted(nouns, key=len, reverse=True)
+    def alternatives(items) -> str:
+        return "|".join(map(re.escape, sorted(items, key=len, reverse=True)))
+
     return _Patterns(
         kinds=kinds,
         longest=max((len(w) for w in kinds if not w.isascii()), default=0),
         firsts=frozenset(w[0] for w in kinds if not w.isascii()),
         lead_ins=tuple(sorted(lead_ins, key=len, reverse=True)),
-        nouns=re.compile("(?:的)?(?:" + "|".join(map(re.escape, noun_words)) + ")") if noun_words
-        else re.compile(r"(?!)"),
+        # 哪些[规定], 哪些[的规定]: a noun, perhaps after a filler
+        nouns=re.compile(f"(?:{alternatives(fillers)})?(?:{alternatives(nouns)})") if nouns else re.compile(r"(?!)"),
         endings=tuple(sorted(endings, key=len, reverse=True)),
         fillers=tuple(sorted(fillers, key=len, reverse=True)),
         singles=frozenset(lead_ins) | frozenset(fillers) | frozenset(endings),
