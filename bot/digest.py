@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from bot.model import QUERY_INTENTS, Clause, Document, Hit, Intent, Target
+from bot.model import QUERY_INTENTS, Clause, Document, Excluded, Hit, Intent, Query, Target
 from bot.settings import DIGEST_SECTIONS
 from bot.store import Audience, DigestState, Subscription
 
@@ -45,6 +45,7 @@ class TopicUpdate:
     hits: tuple[Hit, ...]
     more: int = 0  # new matching clauses beyond those shown
     first: bool = False  # the topic is new to the audience: `hits` are the best few, not the new ones
+    excluded: tuple[Excluded, ...] = ()  # the topic's filters leave no document: which, and what there is
 
 
 @dataclass(frozen=True)
@@ -128,9 +129,7 @@ def topic_hits(engine: "PolicyEngine", topic: str, scan: int = TOPIC_SCAN) -> li
     A topic may carry its own subcommand and filters (`target 研发 in:成都`); bare words
     are a search.
     """
-    query = engine.parse(topic)
-    if query.intent not in QUERY_INTENTS - {Intent.DOCS} or query.error:
-        query = engine.parse(f"search {topic}")
+    query = topic_query(engine, topic)
     hits: list[Hit] = []
     page = max(1, engine.settings.max_limit)
     while len(hits) < scan:
@@ -141,6 +140,19 @@ def topic_hits(engine: "PolicyEngine", topic: str, scan: int = TOPIC_SCAN) -> li
         if len(hits) >= answer.total:
             break
     return hits[:scan]
+
+
+def topic_query(engine: "PolicyEngine", topic: str) -> Query:
+    """Read a subscribed topic as a query: its own subcommand and filters, or a search of its words."""
+    query = engine.parse(topic)
+    if query.intent not in QUERY_INTENTS - {Intent.DOCS} or query.error:
+        query = engine.parse(f"search {topic}")
+    return query
+
+
+def topic_excluded(engine: "PolicyEngine", topic: str) -> tuple[Excluded, ...]:
+    """Say which of a topic's filters leave no document (`研发 in:北京`); () when they leave some."""
+    return engine.answer(topic_query(engine, topic), limit=1).excluded
 
 
 def due_window(today: dt.date, months_before: int, months_after: int) -> tuple[dt.date, dt.date]:
@@ -211,13 +223,15 @@ def build_digest(engine: "PolicyEngine", audience: Audience, *, now: dt.datetime
     if "topics" in sections or "documents" in sections:
         for sub in subscriptions:
             hits = topic_hits(engine, sub.topic)
+            excluded = () if hits else topic_excluded(engine, sub.topic)
             preferred.extend(h.clause for h in hits[:DOCUMENT_REFS])
             new_topic = last is None or sub.created_at > last.sent_at
             if new_topic:
-                topics.append(TopicUpdate(sub.topic, tuple(hits[:FIRST_TOPIC_HITS]), first=True))
+                topics.append(TopicUpdate(sub.topic, tuple(hits[:FIRST_TOPIC_HITS]), first=True, excluded=excluded))
             else:
                 new = [h for h in hits if h.clause.text_key in fresh]
-                topics.append(TopicUpdate(sub.topic, tuple(new[:NEW_TOPIC_HITS]), max(0, len(new) - NEW_TOPIC_HITS)))
+                topics.append(TopicUpdate(sub.topic, tuple(new[:NEW_TOPIC_HITS]), max(0, len(new) - NEW_TOPIC_HITS),
+                                          excluded=excluded))
 
     changes: list[DocumentChange] = []
     removed: list[str] = []

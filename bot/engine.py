@@ -14,7 +14,7 @@ import gc
 import logging
 import threading
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -29,7 +29,7 @@ from bot.search.cache import CorpusScan, scan_corpus
 from bot.search.fuzzy import closest
 from bot.search.ranking import Candidate, Ranker
 from bot.search.snapshot import Snapshot
-from bot.search.understanding import QueryUnderstanding, Understood, allowed_documents
+from bot.search.understanding import QueryUnderstanding, Understood, allowed_documents, excluding_filters
 from bot.segment import Segmenter
 from bot.settings import Settings
 
@@ -285,6 +285,9 @@ class PolicyEngine:
         if query.error or query.intent not in QUERY_INTENTS:
             return Answer(query, (), matched=query.error is None)
         allowed = allowed_documents(query.filters, snap.documents, snap.by_region)
+        if not allowed and snap.documents:  # the filters leave nothing to search: say which, and what there is
+            return Answer(query, (), matched=False,
+                          excluded=excluding_filters(query.filters, snap.documents, snap.by_region))
         if query.intent == Intent.DOCS:
             return Answer(query, (), matched=bool(allowed), total=len(allowed),
                           documents=tuple(snap.documents[i] for i in allowed))
@@ -298,11 +301,19 @@ class PolicyEngine:
         if query.topic and query.intent != Intent.UNIT:
             understood = self.understanding.understand(query.topic, snap.index, snap.lexicon)
         ranked = self._rank(snap, ranker, query, understood, doc_mask)
+        broadened = False
+        if not ranked and query.intent in (Intent.TARGET, Intent.LEAD_UNIT) and understood is not None:
+            # No target (or task) is about the topic; the clauses that say it still answer the question.
+            ranked = self._rank(snap, ranker, replace(query, intent=Intent.SEARCH), understood, doc_mask)
+            broadened = bool(ranked)
         if not ranked:
-            return Answer(query, (), matched=False, suggestions=tuple(self._suggest(snap, ranker, query, understood)))
+            return Answer(query, (), matched=False,
+                          suggestions=tuple(self._suggest(snap, ranker, query, understood, doc_mask)),
+                          elsewhere=self._elsewhere(snap, ranker, query, understood) if doc_mask is not None else ())
         marks = understood.marks if understood is not None else ()
-        page = tuple(self._hit(snap, c, marks, query.intent) for c in ranked[offset:offset + limit])
-        return Answer(query, page, matched=True, total=len(ranked), offset=offset)
+        shown_as = Intent.SEARCH if broadened else query.intent
+        page = tuple(self._hit(snap, c, marks, shown_as) for c in ranked[offset:offset + limit])
+        return Answer(query, page, matched=True, total=len(ranked), offset=offset, broadened=broadened)
 
     # -- helpers -----------------------------------------------------------------
     def _rank(self, snap: Snapshot, ranker: Ranker, query: Query, understood: Understood | None,
@@ -332,21 +343,38 @@ class PolicyEngine:
         return Hit(clause, snap.document_of(candidate.pos), candidate.score, excerpt,
                    presentation.mark_spans(excerpt, marks), targets)
 
-    def _suggest(self, snap: Snapshot, ranker: Ranker, query: Query, understood: Understood | None) -> list[str]:
-        """Closest topics: headings of the best clauses below the bar, else fuzzy heading matches."""
+    def _suggest(self, snap: Snapshot, ranker: Ranker, query: Query, understood: Understood | None,
+                 doc_mask: np.ndarray | None) -> list[str]:
+        """Closest topics inside the filters: headings of the best clauses below the bar, else fuzzy matches.
+
+        Nothing is offered from a document the filters leave out: the same filters would not find it.
+        """
         weights = self.settings.ranking
         if query.intent == Intent.UNIT:
-            return closest(query.topic, snap.units.names, limit=SUGGESTIONS, cutoff=weights.suggest_unit_cutoff)
+            names = snap.units.names if doc_mask is None else snap.units.names_in(doc_mask[snap.flags.clause_doc])
+            return closest(query.topic, names, limit=SUGGESTIONS, cutoff=weights.suggest_unit_cutoff)
         if not query.topic:
             return []
         suggestions: list[str] = []
         if understood is not None and not understood.empty:
-            docs, _, _ = ranker.score(understood, None, SUGGESTION_POOL)
+            clause_mask = None if doc_mask is None else doc_mask[snap.flags.clause_doc]
+            docs, _, _ = ranker.score(understood, clause_mask, SUGGESTION_POOL)
             for pos in docs:
                 clause = snap.clause_at(int(pos))
                 title = clause.heading or (clause.path[-1] if clause.path else None)
                 if title and len(title) <= SUGGESTION_CHARS and title not in suggestions:
                     suggestions.append(title)
-        return suggestions[:SUGGESTIONS] or closest(query.topic, snap.topics, limit=SUGGESTIONS,
-                                                    cutoff=weights.suggest_topic_cutoff)
+        if suggestions or doc_mask is not None:  # the corpus's topics are not known by document
+            return suggestions[:SUGGESTIONS]
+        return closest(query.topic, snap.topics, limit=SUGGESTIONS, cutoff=weights.suggest_topic_cutoff)
+
+    def _elsewhere(self, snap: Snapshot, ranker: Ranker, query: Query, understood: Understood | None
+                   ) -> tuple[str, ...]:
+        """Where a query the filters leave unanswered is answered without them: cities, else titles."""
+        ranked = self._rank(snap, ranker, query, understood, None)
+        if not ranked and query.intent in (Intent.TARGET, Intent.LEAD_UNIT) and understood is not None:
+            ranked = self._rank(snap, ranker, replace(query, intent=Intent.SEARCH), understood, None)
+        documents = dict.fromkeys(int(snap.flags.clause_doc[c.pos]) for c in ranked)  # best first
+        places = (snap.documents[i].region or f"《{snap.documents[i].title}》" for i in documents)
+        return tuple(dict.fromkeys(places))[:SUGGESTIONS]
 

@@ -23,6 +23,10 @@ MAX_TERMS = 6  # more terms than this are never all covered by one clause
 # chatter that the documents happen to use (需要, 负责, 数量), so they count only when nothing longer does.
 SPECIFIC_CHARS = 3
 _TERM = re.compile(r"^(?:[\u4e00-\u9fff]{2,}|[A-Za-z][A-Za-z0-9&+.-]+|\d+[Gg])$")
+# A query is one phrase: a message with sentence punctuation inside is chatter around a query, even
+# when the parser can read it as a question (`各位,知识产权保护这块哪个部门牵头?`).
+_CHATTER = re.compile(r"[,，。;；!！?？、]")
+_QUESTION_END = "?？!！。 "
 _UNIT_NAME = re.compile(r"[\u4e00-\u9fff]{2,}(?:局|委|办|厅|处|部|院|会|中心|银行|政府)$")
 
 
@@ -46,7 +50,8 @@ def _narrowest(head: list[str], terms: list[str], totals: dict[str, int], engine
     terms = list(terms)
     while terms:
         query = " ".join(head + terms)[:max_chars]
-        if engine.ask(query, limit=1).matched:
+        answer = engine.ask(query, limit=1)
+        if answer.matched and not answer.broadened:  # a clause that only mentions the terms is not what was asked
             return query
         terms.remove(max(terms, key=lambda w: totals[w]))
     return None
@@ -55,7 +60,7 @@ def _narrowest(head: list[str], terms: list[str], totals: dict[str, int], engine
 def query_from_message(text: str, engine: "PolicyEngine", *, max_chars: int = 500) -> str:
     """Return a query for what `text` is about, at most `max_chars` long ("" for a message with no words).
 
-    The message itself when it already reads as a query that finds something; a unit's tasks
+    The message itself when it already reads as a query (one phrase) that finds something; a unit's tasks
     when it names a unit the documents give tasks to; otherwise its intent word, city names
     and the terms the documents know, as many as still find a relevant clause. When no term
     of the message is in the documents, the message's start is returned, so the engine says
@@ -64,7 +69,8 @@ def query_from_message(text: str, engine: "PolicyEngine", *, max_chars: int = 50
     text = " ".join(text.split())
     if not text:
         return ""
-    if len(text) <= max_chars and engine.ask(text, limit=1).matched:
+    one_phrase = not _CHATTER.search(text.rstrip(_QUESTION_END))
+    if len(text) <= max_chars and one_phrase and engine.ask(text, limit=1).matched:
         return text
     vocabulary = engine.vocabulary
     intent: Intent | None = None

@@ -246,6 +246,23 @@ class Hit:
 
 
 @dataclass(frozen=True)
+class Excluded:
+    """A filter of a query that leaves no document, and the values the documents offer instead."""
+
+    filter: str  # city | doc | type | year
+    asked: tuple[str, ...]  # what the query asked for (北京; 通知; 2030)
+    values: tuple[str, ...]  # what the documents have instead (成都市, 广元市, …), the first few
+    more: int = 0  # values beyond those listed
+    # The filter leaves documents alone but none with the other filters: `values` are those of the
+    # documents the other filters leave (in:成都 year:2022 → 成都's years), not the whole corpus's.
+    with_others: bool = False
+
+    def to_json(self) -> dict:
+        return {"filter": self.filter, "asked": list(self.asked), "values": list(self.values), "more": self.more,
+                "with_others": self.with_others}
+
+
+@dataclass(frozen=True)
 class Answer:
     """Everything a front end needs to reply to one query."""
 
@@ -256,6 +273,12 @@ class Answer:
     offset: int = 0
     suggestions: tuple[str, ...] = ()
     documents: tuple[Document, ...] = ()  # for the `docs` intent
+    # The filters that left no document: nothing was searched, and these say why.
+    excluded: tuple[Excluded, ...] = ()
+    # No target (or task) about the topic: the hits are the clauses that say it, found as a search.
+    broadened: bool = False
+    # Nothing inside the filters: where the topic is said outside them (cities, else document titles).
+    elsewhere: tuple[str, ...] = ()
 
     @property
     def has_more(self) -> bool:
@@ -267,5 +290,8 @@ class Answer:
             "intent": self.query.intent,
             "topic": self.query.topic,
             "matched": self.matched,
+            "broadened": self.broadened,
+            "excluded": [e.to_json() for e in self.excluded],
+            "elsewhere": list(self.elsewhere),
             "results": [h.to_json() for h in self.hits],
         }

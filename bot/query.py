@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from bot.corpus.text import normalize_query_text
 from bot.model import Filters, Intent, Query
+from bot.question import CUT, question_intent, question_topic
 from bot.settings import Vocabulary
 
 # The filter words a query may use, by what they narrow. Help lists them from here, so it
@@ -23,6 +24,8 @@ FILTER_WORDS: dict[str, tuple[str, ...]] = {
 }
 _FILTER_RE = re.compile(r"(?<!\S)(" + "|".join(w for words in FILTER_WORDS.values() for w in words)
                         + r")\s*[::]\s*(\S+)", re.I)
+# Intents whose topic is read as a question: cities, years and question words leave it.
+QUESTION_INTENTS = (Intent.TARGET, Intent.LEAD_UNIT, Intent.SEARCH)
 _YEAR_RE = re.compile(r"(?<![\d.])(20\d\d)(?:\s*年)?(?![\d.%])")
 
 
@@ -67,16 +70,6 @@ def region_aliases(region: str) -> list[str]:
     return aliases
 
 
-def _intent_inside(text: str, vocabulary: Vocabulary) -> tuple[Intent, str]:
-    """A question in words (`what targets did Chengdu set for R&D`) names its intent inside."""
-    words = text.split()
-    for i, word in enumerate(words):
-        intent = vocabulary.intent_of(word.strip("?,.!"))
-        if intent in (Intent.TARGET, Intent.LEAD_UNIT) and len(words) > 1:
-            return intent, " ".join(words[:i] + words[i + 1:])
-    return Intent.SEARCH, text
-
-
 def parse_query(text: str, vocabulary: Vocabulary, context: QueryContext, *, max_chars: int = 500) -> Query:
     """Parse one query text.
 
@@ -96,9 +89,8 @@ def parse_query(text: str, vocabulary: Vocabulary, context: QueryContext, *, max
     if intent is None and (m := re.match(r"^([A-Za-z-]+)([^\sA-Za-z].*)$", normalized)):
         intent = vocabulary.intent_of(m.group(1))  # `target研发`: the space was forgotten
         rest = m.group(2) if intent else rest
-    if intent is None:
-        intent, rest = _intent_inside(normalized, vocabulary)
-    topic = rest.strip()
+    explicit = intent is not None
+    topic = rest.strip() if explicit else normalized
 
     regions: list[str] = []
     doc_ids: list[str] = []
@@ -109,33 +101,41 @@ def parse_query(text: str, vocabulary: Vocabulary, context: QueryContext, *, max
         if key in FILTER_WORDS["city"] + FILTER_WORDS["doc"]:
             if value in context.regions:
                 regions.append(context.regions[value])
+            elif found := context.match_documents(value):
+                doc_ids.extend(found)
+            elif key in FILTER_WORDS["doc"]:
+                doc_ids.append(value)  # no such document: filters to nothing, and says so
             else:
-                doc_ids.extend(context.match_documents(value))
-                if not doc_ids:
-                    regions.append(value)  # unknown city: filters to nothing, and says so
+                regions.append(value)  # unknown city: filters to nothing, and says so
         elif key in FILTER_WORDS["type"]:
             kind = value
         elif key in FILTER_WORDS["year"]:
             if not re.fullmatch(r"(1[89]|20|21)\d\d", value.rstrip("年")):
-                return Query(raw=raw, intent=intent, topic=topic, error="bad_year", error_detail=f"{key}:{value}")
+                return Query(raw=raw, intent=intent or Intent.SEARCH, topic=topic, error="bad_year",
+                             error_detail=f"{key}:{value}")
             year = int(value.rstrip("年"))
-    topic = _FILTER_RE.sub(" ", topic)
+    topic = _FILTER_RE.sub(CUT, topic)
+    if not explicit:
+        intent = question_intent(topic, vocabulary) or Intent.SEARCH
 
-    if intent in (Intent.TARGET, Intent.LEAD_UNIT, Intent.SEARCH):
+    horizon_year = None
+    if intent in QUESTION_INTENTS:
         for alias in sorted(context.regions, key=len, reverse=True):
             if alias in topic:
                 regions.append(context.regions[alias])
-                topic = topic.replace(alias, " ")
+                topic = topic.replace(alias, CUT)
         if re.search(r"[A-Za-z]{4,}", topic):
             for word in re.findall(r"[A-Za-z]+", topic):
                 if (region := context.latin_regions().get(word.lower().removesuffix("shi"))):
                     regions.append(region)
-                    topic = re.sub(rf"\b{word}\b", " ", topic)
-    horizon_year = None
-    if intent == Intent.TARGET and (m := _YEAR_RE.search(topic)):
-        horizon_year = int(m.group(1))
-        topic = topic[:m.start()] + " " + topic[m.end():]
-    topic = re.sub(r"\s+", " ", topic).strip(" ,。?!、")
+                    topic = re.sub(rf"\b{word}\b", CUT, topic)
+        if intent == Intent.TARGET and (m := _YEAR_RE.search(topic)):
+            horizon_year = int(m.group(1))
+            topic = topic[:m.start()] + CUT + topic[m.end():]
+        asked = question_topic(topic, intent, vocabulary)
+        # `search IT`: a topic of nothing but stopwords is still what the user asked to search.
+        topic = asked if asked or not explicit or intent != Intent.SEARCH else topic
+    topic = re.sub(rf"[\s{CUT}]+", " ", topic).strip(" ,。?!、")
     filters = Filters(regions=tuple(dict.fromkeys(regions)), doc_ids=tuple(dict.fromkeys(doc_ids)),
                       kind=kind, year=year)
     if intent in (Intent.SEARCH, Intent.UNIT) and not topic and filters.is_empty():

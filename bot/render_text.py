@@ -1,13 +1,14 @@
 """Plain-text rendering of answers and digests for the command line, in the language asked for."""
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from bot import strings
 from bot.digest import Digest, short_ref
 from bot.links import NO_LINKS, ClauseLinks
 from bot.help import filter_help
-from bot.model import QUERY_INTENTS, Answer, Document, Hit, Intent, Span, Target
+from bot.model import QUERY_INTENTS, Answer, Document, Excluded, Hit, Intent, Span, Target
+from bot.query import FILTER_WORDS
 from bot.settings import Vocabulary
 from bot.strings import Catalog
 
@@ -22,6 +23,25 @@ def mark(text: str, marks: tuple[Span, ...], ansi: bool) -> str:
         last = span.end
     out.append(text[last:])
     return "".join(out)
+
+
+def excluded_lines(excluded: Sequence[Excluded], t: Catalog, *, code: Callable[[str], str] = str,
+                   plain: Callable[[str], str] = str) -> list[str]:
+    """Say which filters left no document and what the documents have instead, then what to do.
+
+    Args:
+        code: how a front end sets a filter as written (`in:北京`); plain: how it sets any other text.
+    """
+    lines = []
+    for item in excluded:
+        word = FILTER_WORDS[item.filter][0]
+        written = " ".join(f"{word}:{value}" for value in item.asked)
+        values = t.join(plain(v) for v in item.values) or t(strings.NOTHING)
+        if item.more:
+            values += (" " if t.language == "en" else "") + t(strings.EXCLUDED_MORE, count=item.more)
+        entry = (strings.EXCLUDED_WITH_OTHERS if item.with_others else strings.EXCLUDED_ALONE)[item.filter]
+        lines.append(t(entry, value=plain(t.join(item.asked)), filter=code(written), values=values))
+    return lines + [t(strings.EXCLUDED_HINT)]
 
 
 def target_line(target: Target, t: Catalog) -> str:
@@ -132,12 +152,16 @@ def render_answer(answer: Answer, vocabulary: Vocabulary, ansi: bool = False, t:
         return render_help(vocabulary, t, documents)
     if q.intent not in QUERY_INTENTS:
         return t(strings.SLACK_ONLY)
+    if answer.excluded:
+        return "\n".join(excluded_lines(answer.excluded, t))
     if q.intent == Intent.DOCS:
         if not answer.documents:
             return t(strings.NO_DOCUMENTS)
         return "\n".join(render_document_summary(d, t) for d in answer.documents)
     if not answer.matched:
         lines = [t(strings.NOTHING_FOUND, topic=q.topic or q.raw)]
+        if answer.elsewhere:
+            lines.append(t(strings.ELSEWHERE, places=t.join(answer.elsewhere)))
         if answer.suggestions:
             lines.append(t(strings.CLOSEST) + t.join(answer.suggestions))
         lines.append(t(strings.TRY_HELP))
@@ -147,6 +171,8 @@ def render_answer(answer: Answer, vocabulary: Vocabulary, ansi: bool = False, t:
     header = t(strings.RESULTS_HEADER, intent=t(strings.INTENT_NAMES[q.intent]), topic=q.topic or "—",
                first=answer.offset + 1, last=answer.offset + len(answer.hits), total=answer.total)
     lines = [header, ""]
+    if answer.broadened:  # say first that these clauses are not what was asked for
+        lines[1:1] = [t(strings.BROADENED[q.intent], topic=q.topic) + t.colon.rstrip()]
     for n, hit in enumerate(answer.hits, answer.offset + 1):
         lines.extend(render_hit(n, hit, ansi, t, links))
         lines.append("")
@@ -194,7 +220,10 @@ def format_digest(digest: Digest, t: Catalog = Catalog(), links: ClauseLinks = N
         lines += ["", t(strings.DIGEST_SUBSCRIBED_TOPICS)]
         for update in digest.topics:
             lines.append(f"* {update.topic}{' ' + t(strings.DIGEST_TOPIC_FIRST_TEXT) if update.first else ''}")
-            if not update.hits:
+            if update.excluded:
+                lines.append(f"    {t(strings.DIGEST_TOPIC_EXCLUDED_TEXT)}")
+                lines += [f"    {line}" for line in excluded_lines(update.excluded, t)]
+            elif not update.hits:
                 lines.append(f"    {t(strings.DIGEST_TOPIC_NONE_TEXT)}")
             for hit in update.hits:
                 where = f"{hit.clause.ref} · {hit.document.region or '—'}"

@@ -65,7 +65,7 @@ class DigestSchedule:
 
 
 # Fields that are shares of something, so between 0 and 1.
-_SHARES = ("bm25_b", "unknown_word_share", "unit_similarity")
+_SHARES = ("bm25_b", "unknown_word_share", "unit_similarity", "same_document")
 # Fields that are rapidfuzz scores, 0 to 100.
 _FUZZY_SCORES = ("suggest_unit_cutoff", "suggest_topic_cutoff")
 
@@ -91,6 +91,8 @@ class RankingWeights:
     unit_similarity: float  # least similarity (0–1) of a unit name typed with a typo
     suggest_unit_cutoff: float  # least rapidfuzz score of a unit offered instead
     suggest_topic_cutoff: float  # least rapidfuzz score of a heading offered instead
+    target_figure: float  # a target clause with a figure about the topic, on top of target_about
+    same_document: float  # in a target answer, each further clause of one document counts this share of the last
 
     def problems(self) -> list[tuple[str, str]]:
         """Return (field, what is wrong) for each value out of its range."""
@@ -105,7 +107,27 @@ class RankingWeights:
                 out.append((f.name, "must be 1 or more"))
             elif value < 0:
                 out.append((f.name, "must not be negative"))
+        # Target answers rank in tiers (a figure about the topic, then a target about it without one):
+        # the tier's bonus must exceed the most a clause can gain within a tier, or the tiers mix.
+        within = 1 + self.goal_section + self.numeric_target
+        if 0 <= self.target_figure <= within:
+            out.append(("target_figure", f"must be more than 1 + goal_section + numeric_target ({within:g}), "
+                                         "so that figures about the topic rank first"))
         return out
+
+
+@dataclass(frozen=True)
+class QuestionWords:
+    """How a question in words is read (`questions:` in config/vocabulary.yaml); see `bot.question`."""
+
+    asks: dict[Intent, tuple[str, ...]] = field(default_factory=dict)  # 谁, 多少: decide the intent
+    intents: dict[Intent, tuple[str, ...]] = field(default_factory=dict)  # 目标, 牵头: name it otherwise
+    words: tuple[str, ...] = ()  # 什么, 哪些: only make the text a question
+    nouns: tuple[str, ...] = ()  # 规定 in 有哪些规定: what a question word asks about, taken out with it
+    lead_ins: tuple[str, ...] = ()  # 由 in 由哪个单位: goes with the question word after it
+    endings: tuple[str, ...] = ()  # 吗, 呢: end a question
+    fillers: tuple[str, ...] = ()  # 关于, 的: left at the edge of what was taken out
+    terms: tuple[str, ...] = ()  # 负责人, 指标体系: hold such a word but are words of their own
 
 
 @dataclass(frozen=True)
@@ -116,6 +138,7 @@ class Vocabulary:
     stopwords: frozenset[str]
     unit_abbreviations: tuple[tuple[str, str], ...] = ()  # (short, as documents write it)
     actions: dict[Intent, dict[str, tuple[str, ...]]] = field(default_factory=dict)  # `digest now`: intent -> action -> words
+    questions: QuestionWords = field(default_factory=QuestionWords)
 
     def action_of(self, intent: Intent, word: str) -> str | None:
         """Which action of `intent` a second word names (`digest 立即` → `now`), or None."""
@@ -377,8 +400,33 @@ def _load_vocabulary(path: Path, problems: list[str]) -> Vocabulary:
                 problems.append(f"{src}: key 'actions.{name}.{action}' must be a list of words")
                 continue
             actions.setdefault(Intent(str(name)), {})[str(action)] = tuple(str(w) for w in words)
+    questions = _load_questions(r, src, problems)
     r.report_unknown()
-    return Vocabulary(intents, tuple(synonyms), kinds, stopwords, pairs, actions)
+    return Vocabulary(intents, tuple(synonyms), kinds, stopwords, pairs, actions, questions)
+
+
+def _load_questions(r: _Reader, src: str, problems: list[str]) -> QuestionWords:
+    """Read `questions:`: per-intent word lists (`asks`, `intents`) and plain word lists."""
+    def words(key: str) -> tuple[str, ...]:
+        value = r.get(key, list, [], "questions.")
+        if not all(isinstance(w, (str, int)) and str(w).strip() for w in value):
+            problems.append(f"{src}: key 'questions.{key}' must be a list of words")
+            return ()
+        return tuple(str(w).strip() for w in value)
+
+    def by_intent(key: str) -> dict[Intent, tuple[str, ...]]:
+        out: dict[Intent, tuple[str, ...]] = {}
+        for name in r.get(key, dict, {}, "questions."):
+            if str(name) not in (Intent.TARGET, Intent.LEAD_UNIT):
+                problems.append(f"{src}: key 'questions.{key}.{name}' must be target or lead-unit")
+                r.asked.add(f"questions.{key}.{name}")  # said once, not again as an unknown key
+                continue
+            out[Intent(str(name))] = words(f"{key}.{name}")
+        return out
+
+    return QuestionWords(asks=by_intent("asks"), intents=by_intent("intents"), words=words("words"),
+                         nouns=words("nouns"), lead_ins=words("lead_ins"), endings=words("endings"),
+                         fillers=words("fillers"), terms=words("terms"))
 
 
 def _load_ranking(r: _Reader, problems: list[str]) -> RankingWeights:

@@ -422,6 +422,46 @@ DIGEST_TOPIC_NONE_TEXT = Text("没有新条款。", "Nothing new.")
 DIGEST_SUBSCRIBED_TOPICS = Text("订阅主题", "Subscribed topics")
 DIGEST_DUE_TEXT = Text("即将到期和刚到期的目标 {start} – {end}", "Targets due {start} – {end}")
 
+# ---------------------------------------------------------------- what a query's filters leave, and wider answers
+# Every front end (command line, Slack answers, digests) says these the same way.
+
+# A filter that leaves no document: {value} is what it asked for, {filter} the filter as written
+# (`in:北京`), {values} what the documents have instead.
+EXCLUDED_ALONE = {
+    "city": Text("收录的文件中没有{value}的文件({filter})。收录的城市:{values}。",
+                 "No indexed document is from {value} ({filter}). Indexed cities: {values}."),
+    "doc": Text("没有与「{value}」对应的文件({filter})。收录的文件:{values}。",
+                "No indexed document matches “{value}” ({filter}). Indexed documents: {values}."),
+    "type": Text("收录的文件中没有{value}类文件({filter})。收录的类型:{values}。",
+                 "No indexed document is a {value} ({filter}). Indexed types: {values}."),
+    "year": Text("收录的文件中没有{value}年的文件({filter})。收录文件的年份:{values}。",
+                 "No indexed document is from {value} ({filter}). Indexed years: {values}."),
+}
+# Filters that each leave documents, but none together: {values} are those the other filters leave.
+EXCLUDED_WITH_OTHERS = {
+    "city": Text("符合其他筛选条件的文件中没有{value}的文件({filter});它们来自:{values}。",
+                 "Of the documents your other filters leave, none is from {value} ({filter}); they are from {values}."),
+    "doc": Text("符合其他筛选条件的文件中没有「{value}」({filter});它们是:{values}。",
+                "Of the documents your other filters leave, none matches “{value}” ({filter}); they are {values}."),
+    "type": Text("符合其他筛选条件的文件中没有{value}类文件({filter});它们的类型:{values}。",
+                 "Of the documents your other filters leave, none is a {value} ({filter}); they are of type {values}."),
+    "year": Text("符合其他筛选条件的文件中没有{value}年的文件({filter});它们的年份:{values}。",
+                 "Of the documents your other filters leave, none is from {value} ({filter}); they are from {values}."),
+}
+EXCLUDED_MORE = Text("等 {count} 个", "and {count} more")
+EXCLUDED_HINT = Text("去掉或修改筛选条件后再试。", "Drop or change the filter and ask again.")
+# No target (or task) about the topic: the clauses that mention it answer instead.
+BROADENED = {
+    "target": Text("文件中没有关于「{topic}」的目标;以下是提到它的条款",
+                   "The documents set no target about “{topic}”; these clauses mention it"),
+    "lead-unit": Text("文件中没有写明「{topic}」由哪个单位负责;以下是提到它的条款",
+                      "The documents name no unit responsible for “{topic}”; these clauses mention it"),
+}
+DIGEST_TOPIC_EXCLUDED = Text("*{topic}* —— 筛选条件排除了所有文件", "*{topic}* — its filters leave no document")
+DIGEST_TOPIC_EXCLUDED_TEXT = Text("筛选条件排除了所有文件:", "Its filters leave no document:")
+ELSEWHERE = Text("筛选范围之外有相关内容:{places}。去掉筛选条件再试。",
+                 "Outside your filters it is in documents of {places}: ask again without them.")
+
 # ---------------------------------------------------------------- the document viewer (bot/viewer.py)
 
 VIEWER_INDEX_TITLE = Text("已收录的政策文件", "Indexed policy documents")

@@ -33,10 +33,14 @@ def answer_query(query: Query, ctx: PolicyContext) -> Reply:
 
 
 def answer_docs(query: Query, ctx: PolicyContext) -> Reply:
-    """List the indexed documents (those the query's filters leave)."""
-    documents = ctx.services.engine.documents_matching(query.filters)
-    message = blocks.render_docs(documents, t=ctx.t, query=query, echo=ctx.surface == "command", prefix=ctx.prefix)
-    return Reply(message, Intent.DOCS, len(documents))
+    """List the indexed documents (those the query's filters leave, or which filter leaves none)."""
+    answer = ctx.services.engine.answer(query)
+    if answer.excluded:
+        return Reply(blocks.render_no_match(answer, t=ctx.t, echo=ctx.surface == "command", prefix=ctx.prefix),
+                     Intent.DOCS, 0)
+    message = blocks.render_docs(answer.documents, t=ctx.t, query=query, echo=ctx.surface == "command",
+                                 prefix=ctx.prefix)
+    return Reply(message, Intent.DOCS, len(answer.documents))
 
 
 def register(table: CommandTable) -> None:

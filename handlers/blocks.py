@@ -19,13 +19,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Sequence
+from dataclasses import replace
 from typing import Any
 
 from bot.links import NO_LINKS, ClauseLinks
 from bot import strings as s
 from bot.help import filter_help
 from bot.model import QUERY_INTENTS, Answer, Clause, Document, Hit, Intent, Query, Span, Target
-from bot.render_text import date_text, document_counts
+from bot.render_text import date_text, document_counts, excluded_lines
 from bot.search.presentation import merge_spans
 from bot.settings import Vocabulary
 from bot.strings import COMMAND, Catalog
@@ -361,7 +362,7 @@ def render_comparison(hits: Sequence[Hit], t: Catalog) -> list[Block]:
     size = sum(map(len, cells))
     for region, target in rows[:COMPARISON_ROWS]:
         row = [f"*{plain(region, 50)}* · {plain(target.metric or t(s.TARGET), 300)}",
-               f"*{plain(format_target(target), 200)}* · {plain(target.horizon or t(s.NO_HORIZON), 100)}"]
+               f"*{plain(format_target(target), 200)}* · {plain(_horizon(target, t), 100)}"]
         size += sum(map(len, row))
         if size > COMPARISON_CHARS:
             break
@@ -370,6 +371,13 @@ def render_comparison(hits: Sequence[Hit], t: Catalog) -> list[Block]:
     for i in range(0, len(cells), MAX_FIELDS):
         blocks.append(fields_section(cells[i:i + MAX_FIELDS]))
     return blocks
+
+
+def _horizon(target: Target, t: Catalog) -> str:
+    """When a target is due: its own horizon, else the year of its plan (a listing by year sorts on it)."""
+    if target.horizon:
+        return target.horizon
+    return t(s.IMPLIED_YEAR, year=target.horizon_year) if target.horizon_year else t(s.NO_HORIZON)
 
 
 def render_echo(raw: str, prefix: str = COMMAND) -> Block:
@@ -389,6 +397,8 @@ def _summary(answer: Answer, shown: int, t: Catalog) -> str:
     q = answer.query
     with_topic, without = s.SUMMARY.get(q.intent, s.SUMMARY["search"])
     what = t(with_topic, topic=plain(q.topic, 200)) if q.topic else t(without)
+    if answer.broadened:  # no target or task is about the topic: say so before the clauses that mention it
+        what = t(s.BROADENED[q.intent], topic=plain(q.topic, 200))
     return t(s.SUMMARY_PAGE, what=what, first=answer.offset + 1, last=answer.offset + shown,
              total=max(answer.total, answer.offset + shown))
 
@@ -433,6 +443,8 @@ def render_answer(answer: Answer, *, t: Catalog, echo: bool = True, share: bool 
         links: where each reference links to (the document viewer), if anywhere.
     """
     query = answer.query
+    if answer.excluded:
+        return render_no_match(answer, t=t, echo=echo, prefix=prefix)
     if query.intent == "docs":
         return render_docs(answer.documents or tuple({h.document.id: h.document for h in answer.hits}.values()),
                            t=t, query=query, echo=echo, prefix=prefix)
@@ -440,9 +452,10 @@ def render_answer(answer: Answer, *, t: Catalog, echo: bool = True, share: bool 
         return render_no_match(answer, t=t, echo=echo, prefix=prefix)
 
     head: list[Block] = [render_echo(query.raw, prefix.strip() or COMMAND)] if echo else []
-    comparison = render_comparison(answer.hits, t) if query.intent == "target" else []
-    groups = [render_hit(hit, answer.offset + i + 1, query=query, offset=answer.offset, share=share, t=t, links=links)
-              for i, hit in enumerate(answer.hits)]
+    shown_as = replace(query, intent=Intent.SEARCH) if answer.broadened else query  # clauses, not targets
+    comparison = render_comparison(answer.hits, t) if shown_as.intent == "target" else []
+    groups = [render_hit(hit, answer.offset + i + 1, query=shown_as, offset=answer.offset, share=share, t=t,
+                         links=links) for i, hit in enumerate(answer.hits)]
     # Reserve room for the summary, the comparison, the "not shown" note and the footer row.
     blocks_left = max_blocks - len(head) - 1 - len(comparison) - 2
     chars_left = MAX_MESSAGE_TEXT - text_size(head + comparison) - FOOTER_RESERVE
@@ -471,10 +484,16 @@ def render_answer(answer: Answer, *, t: Catalog, echo: bool = True, share: bool 
 
 
 def render_no_match(answer: Answer, *, t: Catalog, echo: bool = True, prefix: str = COMMAND) -> Message:
-    """Say plainly that nothing is relevant, offer close topics and help."""
+    """Say plainly that nothing is relevant (or which filter left no document), offer close topics and help."""
     query = answer.query
     topic = query.topic or query.raw
-    lines = [t(s.NO_MATCH, topic=plain(topic, 500))]
+    if answer.excluded:
+        lines = excluded_lines(answer.excluded, t, code=lambda text: f"`{plain(text, 200)}`",
+                               plain=lambda text: plain(text, 200))
+    else:
+        lines = [t(s.NO_MATCH, topic=plain(topic, 500))]
+    if answer.elsewhere:
+        lines.append(t(s.ELSEWHERE, places=t.join(plain(place, 100) for place in answer.elsewhere)))
     if answer.suggestions:
         lines.append(t(s.NO_MATCH_SUGGEST, suggestions=t.join(f"`{plain(x, 100)}`" for x in answer.suggestions[:8])))
     lines.append(t(s.NO_MATCH_HELP, prefix=_prefix(prefix)))

@@ -13,7 +13,7 @@ from bot import strings as s
 from bot.digest import CityTargets, Digest, DocumentChange, DueTarget, TopicUpdate, short_ref
 from bot.links import NO_LINKS, ClauseLinks
 from bot.model import Hit
-from bot.render_text import document_counts
+from bot.render_text import document_counts, excluded_lines
 from bot.settings import DigestSchedule
 from bot.store import Subscription
 from bot.strings import COMMAND, Catalog
@@ -64,6 +64,10 @@ def hit_block(hit: Hit, t: Catalog, links: ClauseLinks = NO_LINKS) -> Block:
 
 def topic_units(update: TopicUpdate, t: Catalog, links: ClauseLinks = NO_LINKS) -> list[list[Block]]:
     topic = plain(update.topic, 200)
+    if update.excluded:  # say which filter of the topic leaves nothing, not that nothing is new
+        why = excluded_lines(update.excluded, t, code=lambda text: f"`{plain(text, 200)}`",
+                             plain=lambda text: plain(text, 200))
+        return [[section(t(s.DIGEST_TOPIC_EXCLUDED, topic=topic)), context("\n".join(why))]]
     if update.first:
         title = t(s.DIGEST_TOPIC_FIRST if update.hits else s.DIGEST_TOPIC_NO_MATCH, topic=topic)
     elif update.hits:

@@ -32,7 +32,8 @@ def test_ask_json_lines_contract(tmp_path):
     del lines[2]
     assert [line["intent"] for line in lines] == ["target", "unit", "search"]
     for line in lines:
-        assert set(line) == {"query", "intent", "topic", "matched", "results"}
+        # broadened, excluded and elsewhere were added by issue 7 item 5 and issue 10 item 4
+        assert set(line) == {"query", "intent", "topic", "matched", "broadened", "excluded", "elsewhere", "results"}
         for result in line["results"]:
             assert set(result) == KEYS
             assert all(set(t) == TARGET_KEYS for t in result["targets"])

@@ -68,7 +68,9 @@ def test_target_query_across_cities_compares_them_side_by_side(running):
     table = [f["text"] for b in reply["blocks"] if b["type"] == "section" for f in b.get("fields", [])
              if " · " in f["text"] and f["text"].startswith("*") and "市*" in f["text"]]
     cities = {cell.split("*")[1] for cell in table}
-    assert {"成都市", "广元市", "安顺市", "自贡市"} <= cities
+    # Issue 7 item 5: figures about the topic rank first, so 自贡's R&D goal, which has no figure,
+    # comes after the three cities that set R&D figures (it is on the next page).
+    assert {"成都市", "广元市", "安顺市"} <= cities and "自贡市" not in cities
     assert "*0.7%以上* · 到2022年底" in readable(reply)
 
 

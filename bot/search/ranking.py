@@ -93,6 +93,11 @@ class Ranker:
                 said = np.zeros(len(docs), dtype=bool)
                 for term, _ in concept.terms:
                     said |= index.contains(term, docs)  # said by any of its terms counts once
+                if concept.parts:  # or by the words that make it, apart (looked for only where still unsaid)
+                    unsaid = np.flatnonzero(~said)
+                    for part in concept.parts:
+                        unsaid = unsaid[index.contains(part, docs[unsaid])]
+                    said[unsaid] = True
                 cover += said * concept.idf
             elif concept.fallback:
                 share = sum(index.contains(t, docs).astype(float) for t in concept.fallback)
@@ -122,12 +127,12 @@ class Ranker:
     # -- targets -------------------------------------------------------------------
     def target_clauses(self, understood: Understood | None, mask: np.ndarray | None,
                        horizon_year: int | None) -> list[Candidate]:
-        """Clauses of a target query: figures about the topic first, the best clause of each city first.
+        """Clauses of a target query: figures about the topic first, cities side by side.
 
-        Without a topic, every target clause the filters leave, those with figures first.
+        Without a topic, every target the filters leave, by year (`target_listing`).
         A year keeps the clauses with a target due that year (or naming it in its horizon).
         """
-        w, table = self.weights, self.targets
+        table = self.targets
         in_year = None
         if horizon_year is not None:
             in_year = table.in_year(horizon_year)
@@ -135,16 +140,13 @@ class Ranker:
             with_year[table.clause[in_year]] = True
             mask = with_year if mask is None else mask & with_year
         if understood is None:
-            positions = self._listing(mask if mask is not None else self.flags.has_targets)
-            scores = np.ones(len(positions))
-            marks: tuple[str, ...] = ()
-        else:
-            positions, scores = self.search(understood, mask)
-            marks = understood.marks
+            return self.target_listing(mask if mask is not None else self.flags.has_targets, in_year)
+        positions, scores = self.search(understood, mask)
         if not len(positions):
             return []
         ids, owner = table.of_clauses(positions)
         dated = in_year[ids] if in_year is not None else np.ones(len(ids), bool)
+        marks = understood.marks
         about = dated & table.about(ids, marks) if marks else np.zeros(len(ids), bool)
         clause_about = np.bincount(owner, weights=about, minlength=len(positions)) > 0
         # The targets shown: those about the topic when the clause has any, else all (of the year).
@@ -152,35 +154,69 @@ class Ranker:
         slots: list[list[int]] = [[] for _ in positions]
         for o, slot in zip(owner[relevant], table.slot[ids[relevant]]):
             slots[o].append(int(slot))
-        if understood is None:
-            return [Candidate(int(p), 1.0, tuple(s)) for p, s in zip(positions, slots)]
         figure = np.bincount(owner, weights=relevant & table.has_value[ids], minlength=len(positions)) > 0
-        keep = clause_about if clause_about.any() else np.ones(len(positions), bool)
-        best = float(scores[keep].max())
-        # Clause-level BM25 favours short clauses; a long 发展目标 section is still the place
-        # a reader wants first, so the text score only breaks ties among equals.
-        fit = scores / best if best else np.zeros(len(scores))
-        fit = fit + w.target_about * clause_about + w.goal_section * self.flags.goal_section[positions] \
-            + w.numeric_target * figure
-        order = [i for i in np.argsort(-fit, kind="stable") if keep[i]]
-        ranked = [Candidate(int(positions[i]), float(scores[i]), tuple(slots[i])) for i in order]
-        return self.round_robin(ranked)
+        # Clauses whose targets are about the topic answer; the others only when none does.
+        keep = np.flatnonzero(clause_about) if clause_about.any() else np.arange(len(positions))
+        fit = self._target_scores(positions[keep], scores[keep], clause_about[keep], (figure & clause_about)[keep],
+                                  figure[keep])
+        return [Candidate(int(positions[keep[i]]), float(fit[i]), tuple(slots[keep[i]]))
+                for i in np.argsort(-fit, kind="stable")]
 
-    def round_robin(self, candidates: list[Candidate]) -> list[Candidate]:
-        """Best hit of each document first, so cities can be compared side by side."""
-        per_doc: dict[int, list[Candidate]] = {}
-        for candidate in candidates:
-            per_doc.setdefault(int(self.flags.clause_doc[candidate.pos]), []).append(candidate)
-        out: list[Candidate] = []
-        queues = [iter(q) for q in per_doc.values()]
-        while queues:
-            still = []
-            for queue in queues:
-                if (candidate := next(queue, None)) is not None:
-                    out.append(candidate)
-                    still.append(queue)
-            queues = still
-        return out
+    def _target_scores(self, positions: np.ndarray, text: np.ndarray, about: np.ndarray,
+                       figure_about: np.ndarray, figure: np.ndarray) -> np.ndarray:
+        """Score target clauses so that the order shown is the order of the scores.
+
+        A clause with a figure about the topic is above one whose targets are about it without
+        a figure (`target_figure` keeps the tiers apart: `RankingWeights.problems`). Within a
+        tier, clause-level BM25 favours short clauses, so a long 发展目标 section, where a
+        reader looks first, gets a bonus; and each further clause of one document counts
+        `same_document` of the one before, so the best clause of each city comes before the
+        second of any.
+        """
+        w = self.weights
+        best = float(text.max())
+        within = (text / best if best else np.zeros(len(text))) + w.goal_section * self.flags.goal_section[positions] \
+            + w.numeric_target * figure
+        # How many clauses of the same tier and document rank above each one. Clauses are kept only
+        # all about the topic or all not, so a tier is whether the figures are about it.
+        documents = int(self.flags.clause_doc[-1]) + 1  # clauses are stored in document order
+        group = figure_about * documents + self.flags.clause_doc[positions]
+        order = np.lexsort((-within, group))
+        grouped = group[order]
+        at = np.arange(len(grouped))
+        first = np.maximum.accumulate(np.where(np.r_[True, grouped[1:] != grouped[:-1]], at, 0))
+        before = np.empty(len(positions), np.int64)
+        before[order] = at - first
+        return w.target_figure * figure_about + w.target_about * about + within * w.same_document ** before
+
+    def target_listing(self, mask: np.ndarray, in_year: np.ndarray | None = None) -> list[Candidate]:
+        """Every target of the clauses of `mask`, by year: the soonest horizon first, undated last.
+
+        A clause with targets of several years is listed once per year, with that year's
+        targets; within a year, clauses with figures first, then in reading order (a goal section
+        that states no target is not listed). At most `max_candidates` entries.
+        """
+        table = self.targets
+        positions = np.flatnonzero(mask)
+        ids, owner = table.of_clauses(positions)
+        if in_year is not None:
+            ids, owner = ids[in_year[ids]], owner[in_year[ids]]
+        if not len(ids):
+            return []
+        # Targets come in clause order; a stable sort by year (a radix sort of 16-bit years, undated
+        # last) keeps that order within a year, so an entry is a run of one year and one clause.
+        years = table.due_year[ids]
+        order = np.argsort(years, kind="stable")
+        years, owner, ids = years[order], owner[order], ids[order]
+        starts = np.flatnonzero(np.r_[True, (years[1:] != years[:-1]) | (owner[1:] != owner[:-1])])
+        ends = np.r_[starts[1:], len(ids)]
+        figures = np.logical_or.reduceat(table.has_value[ids], starts)
+        # Within a year, clauses with figures first (entries are in year order already).
+        shown = np.argsort(years[starts].astype(np.int32) * 2 + ~figures, kind="stable")
+        shown = shown[:self.weights.max_candidates]
+        slots = table.slot[ids]
+        return [Candidate(pos, 1.0, tuple(slots[starts[e]:ends[e]].tolist()))
+                for e, pos in zip(shown.tolist(), positions[owner[starts[shown]]].tolist())]
 
     # -- listings --------------------------------------------------------------------
     def tasks(self, mask: np.ndarray | None) -> list[Candidate]:

@@ -6,8 +6,10 @@ instead of a loop over clause objects.
 """
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Iterable, Sequence
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -17,6 +19,7 @@ from bot.search.files import load_array, read_json, save_array, write_json
 
 _GRAM_RE = re.compile(r"[\u3400-\u9fff]+|[A-Za-z0-9][A-Za-z0-9&+.\-]*")
 _YEAR_RE = re.compile(r"(?<!\d)(\d{4})(?!\d)")
+UNDATED = np.iinfo(np.int16).max  # the due year of a target without one: after every year
 
 
 def grams(text: str) -> list[str]:
@@ -72,6 +75,12 @@ class UnitTable:
         return cls(read_json(folder / "units.json"),
                    *(load_array(folder, f"unit-{name}") for name in ("offsets", "clauses", "lead")))
 
+    def names_in(self, clause_mask: np.ndarray) -> list[str]:
+        """The units named in any clause of `clause_mask` (a unit suggested inside a query's filters)."""
+        unit_of_entry = np.repeat(np.arange(len(self.names)), np.diff(self.offsets))
+        present = np.bincount(unit_of_entry, weights=clause_mask[self.clauses], minlength=len(self.names)) > 0
+        return [name for name, here in zip(self.names, present) if here]
+
     def tasks(self, units: Iterable[int]) -> tuple[np.ndarray, np.ndarray]:
         """Return (clause positions, led by one of `units`) over the units given, each clause once."""
         parts = [(self.clauses[self.offsets[u]:self.offsets[u + 1]], self.lead[self.offsets[u]:self.offsets[u + 1]])
@@ -108,6 +117,13 @@ class TargetTable:
 
     def __len__(self) -> int:
         return len(self.clause)
+
+    @cached_property
+    def due_year(self) -> np.ndarray:
+        """The year each target is due, `UNDATED` for none; worked out once per opened index."""
+        ordinals, at = np.unique(self.due_ordinal, return_inverse=True)
+        years = np.array([dt.date.fromordinal(int(o)).year if o > 0 else UNDATED for o in ordinals], np.int16)
+        return years[at.reshape(-1)]
 
     @classmethod
     def build(cls, clauses: Sequence[Clause]) -> "TargetTable":

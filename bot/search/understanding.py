@@ -7,19 +7,23 @@ name into the units the corpus names, and filters into the documents they leave.
 """
 from __future__ import annotations
 
+import dataclasses
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
-from bot.model import Document, Filters
+from bot.model import Document, Excluded, Filters
 from bot.search.fuzzy import similar
 from bot.search.index import ClauseIndex
 from bot.settings import RankingWeights
 from bot.segment import Segmenter, bigrams
 from bot.settings import Vocabulary
 
+_CJK_RUN = re.compile(r"[\u4e00-\u9fff]+")
 TYPO_WORD_CHARS = (3, 10)  # lengths of corpus words a typo may be repaired to
+EXCLUDED_VALUES = 12  # values listed for a filter that leaves no document (years, cities, types, titles)
 
 
 def _is_cjk(ch: str) -> bool:
@@ -36,6 +40,9 @@ class Concept:
     idf: float = 1.0
     partial: bool = False  # terms are only parts of the word: they rank, but do not prove it is said
     bigram_count: int = 0  # bigrams the word has, known to the corpus or not
+    # Words that together make the word (重大 + 项目 for 重大项目): a clause holding all of them,
+    # anywhere, says it too, when the query has other words (it was typed run together).
+    parts: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -53,23 +60,33 @@ class Understood:
 
 
 class Lexicon:
-    """Corpus words by shape (length and first or last two characters), for typo repair."""
+    """Corpus words by shape (length and two of their characters), for typo repair."""
 
     def __init__(self, words: Iterable[str]):
         self._shapes: dict[tuple[int, str], list[str]] = {}
         low, high = TYPO_WORD_CHARS
         for word in words:
             if low <= len(word) <= high and _is_cjk(word[0]) and _is_cjk(word[-1]):
-                self._shapes.setdefault((len(word), word[:2]), []).append(word)
-                self._shapes.setdefault((len(word), word[-2:]), []).append(word)
+                for key in _shape_keys(word):
+                    self._shapes.setdefault(key, []).append(word)
 
-    def near(self, text: str) -> str | None:
-        """A corpus word that differs from `text` by one character (`专精特心` → `专精特新`)."""
-        for key in ((len(text), text[:2]), (len(text), text[-2:])):
+    def near(self, text: str, within: range | None = None) -> str | None:
+        """A corpus word that differs from `text` by one character (`专精特心`, `转精特新` → `专精特新`).
+
+        Args:
+            within: where in `text` the wrong character may stand (the part the corpus does not know).
+        """
+        for key in _shape_keys(text):
             for word in self._shapes.get(key, ()):
-                if sum(a != b for a, b in zip(word, text)) == 1:
+                wrong = [i for i, (a, b) in enumerate(zip(word, text)) if a != b]
+                if len(wrong) == 1 and (within is None or wrong[0] in within):
                     return word
         return None
+
+
+def _shape_keys(word: str) -> tuple[tuple[int, str], ...]:
+    """Keys a word is filed under: with any one character wrong, one of them is still right."""
+    return ((len(word), word[:2]), (len(word), word[-2:]), (len(word), word[0] + word[-1]))
 
 
 class QueryUnderstanding:
@@ -93,8 +110,8 @@ class QueryUnderstanding:
         multi = [w for w in words if len(w) > 1]
         if multi:
             words = multi
-        words = list(dict.fromkeys(words))
-        maximal = repair_typos([w for w in words if not any(w != o and w in o for o in words)], topic, index, lexicon)
+        words, topic = fit_to_corpus(list(dict.fromkeys(words)), topic, index, lexicon, self.vocabulary.stopwords)
+        maximal = [w for w in words if not any(w != o and w in o for o in words)]
         concepts: list[Concept] = []
         marks: list[str] = []
         for word in maximal:
@@ -118,8 +135,9 @@ class QueryUnderstanding:
                 partial = True
                 # A word the corpus never uses is the most specific part of the query.
                 idf = float(np.mean([index.idf(t) for t in fallback])) if fallback else index.max_idf
+            parts = _tiling(word, [w for w in words if w != word], index) if len(maximal) > 1 and not partial else ()
             concepts.append(Concept(word, tuple(terms), fallback, idf, partial=partial,
-                                    bigram_count=len(set(bigrams(word)))))
+                                    bigram_count=len(set(bigrams(word))), parts=parts))
         bigram_terms = index.bigram_ids(topic)
         unknown = len(set(bigrams(topic))) - len(bigram_terms)
         return Understood(tuple(concepts), tuple(bigram_terms), tuple(marks) + tuple(c.label for c in concepts),
@@ -159,26 +177,100 @@ class QueryUnderstanding:
         return found
 
 
-def repair_typos(words: list[str], topic: str, index: ClauseIndex, lexicon: Lexicon) -> list[str]:
-    """Replace a word the corpus never uses by a corpus word one character away.
+def _tiling(word: str, pieces: Sequence[str], index: ClauseIndex) -> tuple[int, ...]:
+    """Term ids of corpus words among `pieces` that, end to end, make `word` (重大 + 项目); () if none do."""
+    known = {p: tid for p in pieces if len(p) >= 2 and p in word and (tid := index.term_id(p.lower())) is not None}
+    ways: dict[int, tuple[str, ...]] = {0: ()}  # characters of `word` made so far -> the pieces that made them
+    for at in range(len(word)):
+        if at in ways:
+            for piece in known:
+                if word.startswith(piece, at) and at + len(piece) not in ways:
+                    ways[at + len(piece)] = ways[at] + (piece,)
+    made = ways.get(len(word), ())
+    return tuple(known[p] for p in made) if len(made) > 1 else ()
 
-    A wrong character usually splits a term (`专精特心` → 专精 + 特心), so the
-    unknown piece is tried alone and joined to each neighbour as it stands in the query.
+
+def fit_to_corpus(words: list[str], topic: str, index: ClauseIndex, lexicon: Lexicon,
+                  stopwords: frozenset[str] = frozenset()) -> tuple[list[str], str]:
+    """Read the parts of the topic the query's words leave unknown with the corpus's own words.
+
+    Returns the words, and the topic with its repairs made (what its bigrams are taken from).
+
+    The segmenter cuts a query without knowing the corpus: `领域化工泵阀` comes back as 领域 +
+    化工泵 + 阀, though the corpus says 化工 and 泵阀; a wrong character splits a term
+    (`专精特心` → 专精 + 特心), and a wrong first one leaves no known part at all (`转精特新`).
+    So each stretch of the topic that no known word covers is taken as a corpus word when it is
+    one, else the stretch with its neighbouring known words is repaired to a corpus word one
+    character away (the wrong one inside the stretch). Unknown words made entirely of known ones
+    (化工泵 once 化工 and 泵阀 are known) are dropped.
     """
     out = list(words)
-    for i, word in enumerate(words):
-        if index.term_id(word.lower()) is not None or not _is_cjk(word[0]):
-            continue
-        tries = [(i, i, word)]
-        if i > 0 and words[i - 1] + word in topic:
-            tries.append((i - 1, i, words[i - 1] + word))
-        if i + 1 < len(words) and word + words[i + 1] in topic:
-            tries.append((i, i + 1, word + words[i + 1]))
-        for lo, hi, text in tries:
-            if len(text) >= 3 and (fixed := lexicon.near(text)):
-                out[lo:hi + 1] = [fixed] + [""] * (hi - lo)
-                break
-    return [w for w in dict.fromkeys(out) if w]
+    repaired_topic = topic
+    for run in dict.fromkeys(_CJK_RUN.findall(topic)):
+        spans = sorted((at, at + len(w)) for w in out if len(w) > 1 and _is_cjk(w[0]) and index.term_id(w) is not None
+                       for at in _occurrences(run, w))
+        for start, end in _uncovered(run, spans):
+            stretch = run[start:end]
+            if stretch in stopwords:
+                continue
+            if len(stretch) > 1 and index.term_id(stretch) is not None:
+                out.append(stretch)
+            elif (repaired := _repair(run, start, end, spans, lexicon)) is not None:
+                word, (lo, hi) = repaired
+                out = [w for w in out if w not in run[lo:hi]] + [word]
+                repaired_topic = repaired_topic.replace(run[lo:hi], word)
+    known = [w for w in out if index.term_id(w.lower()) is not None]
+    return [w for w in dict.fromkeys(out) if w in known or not _made_of(w, topic, known)], repaired_topic
+
+
+def _occurrences(text: str, word: str) -> list[int]:
+    found, at = [], text.find(word)
+    while at != -1:
+        found.append(at)
+        at = text.find(word, at + 1)
+    return found
+
+
+def _uncovered(run: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The stretches of `run` no span covers, in order."""
+    covered = [False] * len(run)
+    for start, end in spans:
+        covered[start:end] = [True] * (end - start)
+    out, start = [], None
+    for i, is_covered in enumerate(covered + [True]):
+        if not is_covered and start is None:
+            start = i
+        elif is_covered and start is not None:
+            out.append((start, i))
+            start = None
+    return out
+
+
+def _repair(run: str, start: int, end: int, spans: list[tuple[int, int]], lexicon: Lexicon
+            ) -> tuple[str, tuple[int, int]] | None:
+    """A corpus word one character from the stretch with up to two known words on either side, longest first.
+
+    The longest is tried first: `搞新技术企业` means 高新技术企业, not 高新技术 and 企业.
+    """
+    lefts, rights = [start], [end]
+    for _ in range(2):  # the longest known word ending (or starting) at the edge, then the one before it
+        lefts.append(min((s for s, e in spans if e == lefts[-1]), default=lefts[-1]))
+        rights.append(max((e for s, e in spans if s == rights[-1]), default=rights[-1]))
+    low, high = TYPO_WORD_CHARS
+    windows = sorted({(lo, hi) for lo in lefts for hi in rights if low <= hi - lo <= high}, key=lambda w: w[0] - w[1])
+    for lo, hi in windows:
+        if word := lexicon.near(run[lo:hi], range(start - lo, end - lo)):
+            return word, (lo, hi)
+    return None
+
+
+def _made_of(word: str, topic: str, known: list[str]) -> bool:
+    """Whether, wherever `word` stands in the topic, known words cover each of its characters."""
+    covered = [False] * len(topic)
+    for piece in known:
+        for at in _occurrences(topic, piece):
+            covered[at:at + len(piece)] = [True] * len(piece)
+    return all(all(covered[at:at + len(word)]) for at in _occurrences(topic, word))
 
 
 def allowed_documents(filters: Filters, documents: Sequence[Document],
@@ -199,6 +291,54 @@ def allowed_documents(filters: Filters, documents: Sequence[Document],
     if filters.year:
         allowed = {i for i in allowed if (date := documents[i].date) and date.year == filters.year}
     return sorted(allowed)
+
+
+def excluding_filters(filters: Filters, documents: Sequence[Document],
+                      by_region: dict[str, list[int]]) -> tuple[Excluded, ...]:
+    """Say which filters leave no document, and what the documents offer instead; () when some are left.
+
+    A filter that alone leaves nothing (`in:北京`, `type:通知`, `year:2030`) is named with the
+    values of the whole corpus. Filters that each leave documents but none together (`in:成都
+    year:2022`) are each named with the values of the documents the others leave (成都's years).
+    """
+    if filters.is_empty() or allowed_documents(filters, documents, by_region):
+        return ()
+    fields = {"city": {"regions": ()}, "doc": {"doc_ids": ()}, "type": {"kind": None}, "year": {"year": None}}
+    out = []
+    for name, emptied in fields.items():
+        field_name = next(iter(emptied))
+        alone = Filters(**{field_name: getattr(filters, field_name)})
+        if alone.is_empty():
+            continue
+        left_alone = allowed_documents(alone, documents, by_region)
+        if not left_alone:
+            offered = list(range(len(documents)))
+        else:
+            offered = allowed_documents(dataclasses.replace(filters, **emptied), documents, by_region)
+            if not offered or set(offered) & set(left_alone):
+                continue  # another filter is the one that leaves nothing
+        values = list(dict.fromkeys(v for i in offered for v in _filter_values(name, documents[i])))
+        if name == "year":
+            values.sort()
+        out.append(Excluded(name, _asked(name, filters, documents), tuple(values[:EXCLUDED_VALUES]),
+                            max(0, len(values) - EXCLUDED_VALUES), with_others=bool(left_alone)))
+    return tuple(out)
+
+
+def _filter_values(name: str, document: Document) -> list[str]:
+    """What a document offers to filter `name`: its city, title, kind or year."""
+    value = {"city": document.region, "doc": document.title, "type": document.kind,
+             "year": str(document.date.year) if document.date else None}[name]
+    return [value] if value else []
+
+
+def _asked(name: str, filters: Filters, documents: Sequence[Document]) -> tuple[str, ...]:
+    if name == "city":
+        return filters.regions
+    if name == "doc":  # the titles of the documents `doc:` named, or what was typed when it named none
+        titles = {d.id: d.title for d in documents}
+        return tuple(dict.fromkeys(titles.get(i, i) for i in filters.doc_ids))[:EXCLUDED_VALUES]
+    return (filters.kind,) if name == "type" else (str(filters.year),)
 
 
 def _synonym_map(groups: Sequence[Sequence[str]]) -> dict[str, tuple[str, ...]]:
