@@ -65,8 +65,9 @@ def first_missing(needle: str, haystack: str) -> int | None:
 
 # What the task table reader writes itself: a deadline cell named by its column's header
 # (`完成时限:2024年底`, words of the header row, before the row), and the row's number when the
-# header has no 序号 (`1.`), which stays in the text when the rows cannot be read as numbered items.
-_TABLE_LABEL = re.compile(r"(?:完成时限|完成时间|时间节点|时限):|^\d{1,3}\.")
+# header has no 序号 (`1.`) at the start of each row it writes, which stays in the text when the
+# rows cannot be read as numbered items.
+_TABLE_LABEL = re.compile(r"(?:完成时限|完成时间|时间节点|时限):|^\d{1,3}\.", re.M)
 
 
 def assert_text_from(doc: ParsedDocument, source: str) -> None:

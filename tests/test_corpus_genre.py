@@ -2,9 +2,12 @@
 annotations on their own line, other encodings. Built for the genre, not the five files."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from bot.corpus.clean import clean_text, join_page_markers, repair_ocr, strip_pinyin
+from bot.corpus.document import parse_document
 from bot.corpus.reader import decode_bytes, load_corpus
 from bot.corpus.units import extract_units, split_unit_names
 from bot.errors import DocumentError
@@ -236,3 +239,14 @@ def test_task_table_flattened_to_text():
     assert tasks[2].support_units == ()  # `/` means none
     target = tasks[0].targets[0]
     assert (target.value, target.unit, target.horizon) == (3.0, "个", "2024年底")
+
+
+def test_a_task_table_whose_number_header_is_broken_still_numbers_its_rows():
+    """`序号` split over two lines (a copy, OCR): the first column still counts the rows."""
+    text = (Path(__file__).parent / "data" / "lishan-2023-task-division.txt").read_text(encoding="utf-8")
+    broken = text.replace("序号 主要预期目标", "序\n号 主要预期目标")
+    assert broken != text
+    doc = parse_document(broken, doc_id="lishan", source="lishan.txt", content_hash="h")
+    tasks = [c for c in doc.clauses if c.units]
+    assert [c.labels[-1] for c in tasks[:3]] == ["1.", "2.", "3."]
+    assert tasks[0].text == "努力实现地区生产总值增长6.2%左右。" and tasks[0].lead_units == ("区发改局",)

@@ -354,6 +354,8 @@ def tables_as_items(lines: list[str]) -> list[str]:
             i += 1
             continue
         i += 1
+        if "number" not in roles:
+            roles = _number_column(roles, cells, lines[i:])
         n = 0
         # The deadline keeps the header's own words (完成时间, 时间节点): the text says only what the table does.
         deadline_label = next((re.sub(r"\W", "", c) for c, r in zip(cells, roles) if r == "deadline"), "")
@@ -378,6 +380,23 @@ def tables_as_items(lines: list[str]) -> list[str]:
             out.append(f"{number}.{''.join(parts)}")
             i += 1
     return out
+
+
+def _number_column(roles: list[str], header: list[str], rows: list[str]) -> list[str]:
+    """Read the first column as the rows' numbers when it counts 1, 2, 3… though its header says otherwise.
+
+    A header damaged by OCR or a copy (`序号` split over two lines) still numbers its rows;
+    written as text, the number would sit glued to the task (`1.1。努力实现…`).
+    """
+    firsts = []
+    for line in rows:
+        row = line.split()
+        if len(row) != len(header):
+            break
+        firsts.append(row[0].rstrip(".、"))
+    if firsts and roles[0] == "task" and firsts == [str(k) for k in range(1, len(firsts) + 1)]:
+        return ["number"] + roles[1:]
+    return roles
 
 
 def _build_part(builder: _Builder, lines: list[str], *, keys: list[str], labels: list, path: list[str]) -> None:
