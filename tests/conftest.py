@@ -18,10 +18,10 @@ ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
 
 # The property tests' budget: a fixed number of examples, each with a deadline, so the whole
-# property suite takes about half a minute. `HYPOTHESIS_PROFILE=long` tries ten times as many
-# (a soak before a release). A failure prints its example, and the next run replays it first.
+# property suite takes seconds. `HYPOTHESIS_PROFILE=long` tries twenty times as many (a soak
+# before a release). A failure prints its example, and the next run replays it first.
 _SHARED_FIXTURES = [HealthCheck.too_slow, HealthCheck.function_scoped_fixture, HealthCheck.data_too_large]
-hypothesis_settings.register_profile("policybot", max_examples=100, deadline=3000,
+hypothesis_settings.register_profile("policybot", max_examples=50, deadline=3000,
                                      suppress_health_check=_SHARED_FIXTURES)
 hypothesis_settings.register_profile("long", max_examples=1000, deadline=None, suppress_health_check=_SHARED_FIXTURES)
 hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "policybot"))

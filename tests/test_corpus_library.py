@@ -76,7 +76,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
 @pytest.fixture
 def site():
     server = GovernmentSite()
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
     page = make_html(blocks_of(LISHAN, 1), article_title=LISHAN_TITLE, pub_date="2023-03-29 10:00",
                      source="立山区人民政府办公室", url="https://www.lishan.gov.cn/html/ASLSQ/202303/0168765895614794.html")
