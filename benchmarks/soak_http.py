@@ -13,7 +13,7 @@ from soak_support import ADMIN, Asker, Row, ServeProcess
 from bench import MIX, percentile  # the benchmark's realistic query mix
 from fake_slack import sign
 from slack_harness import SECRET
-from test_http_edge import closed_after, connect, read_response, signed_head  # the edge's own probes
+from http_probes import closed_after, connect, read_response, signed_head  # the edge tests' own probes
 
 MiB = 1 << 20
 QUERIES = [query for queries in MIX.values() for query in queries]

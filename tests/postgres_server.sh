@@ -1,5 +1,5 @@
 #!/bin/sh
-# Start a throwaway PostgreSQL server for tests/test_digest_postgres.py and print its URL.
+# Start a throwaway PostgreSQL server for tests/bot/test_digest_postgres.py and print its URL.
 #
 #   export POLICYBOT_TEST_POSTGRES_URL="$(sh tests/postgres_server.sh)"
 #   sh tests/postgres_server.sh stop

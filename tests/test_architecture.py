@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import ast
 from pathlib import Path
+from paths import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ("bot", "handlers")
 SLACK = ("slack_bolt", "slack_sdk")
 KNOWS_SLACK = {"bot.app", "bot.server"}

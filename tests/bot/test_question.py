@@ -14,7 +14,7 @@ from bot.errors import ConfigError
 from bot.model import Intent
 from bot.query import QueryContext, parse_query
 from bot.settings import QuestionWords, load_settings
-from tests.conftest import ROOT
+from paths import ROOT
 
 CONTEXT = QueryContext(regions={"成都": "成都市", "成都市": "成都市", "安顺": "安顺市", "安顺市": "安顺市"},
                        documents={"chengdu-2021-decision": "中共成都市委关于…的决定"})

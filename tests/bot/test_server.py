@@ -21,8 +21,8 @@ from slack_harness import SECRET, TOKEN, make_runtime, running_bot
 
 from bot.app import SlackEnvironment, build_app
 from bot.errors import ConfigError
+from paths import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture(scope="module")

@@ -8,7 +8,7 @@ import subprocess
 import sys
 
 from bot.cli import main
-from tests.conftest import ROOT
+from paths import ROOT
 
 KEYS = {"id", "doc_id", "doc_title", "issuer", "region", "date", "path", "heading", "ref", "text", "excerpt",
         "score", "lead_units", "support_units", "units_rule", "targets", "date_source", "responsible_units", "duties",

@@ -8,7 +8,7 @@ import sys
 import pytest
 
 from bot.cli import main
-from tests.conftest import ROOT
+from paths import ROOT
 
 
 def ask_json(monkeypatch, raw: bytes, *args: str) -> list[dict]:

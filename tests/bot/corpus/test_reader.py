@@ -12,7 +12,7 @@ import pytest
 
 from bot.cli import main
 from bot.corpus.reader import corpus_stat, document_ids, list_corpus_files, load_corpus
-from tests.conftest import ROOT
+from paths import ROOT
 
 NOTICE = "关于做好科技人才工作的通知\n一、总体要求\n到2025年,新增科技人才1000人以上。\n二、保障措施\n加强组织领导。\n"
 PLAN = "关于推进数字经济发展的实施方案\n一、主要目标\n到2026年,数字经济核心产业增加值达到800亿元。\n"

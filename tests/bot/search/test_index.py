@@ -22,7 +22,7 @@ from bot.search.ranking import top
 from bot.search.snapshot import Snapshot
 from bot.segment import bigrams
 from bot.settings import load_settings
-from tests.conftest import ROOT
+from paths import ROOT
 
 DECISION = "zigong-2021-innovation-decision"
 PLAN = "guangyuan-2022-collaborative-innovation-action-plan"

@@ -28,9 +28,8 @@ from bot.model import Clause, Document, Target
 from bot.server import create_viewer_app
 from bot.settings import load_settings
 from bot.viewer import CONTENT_SECURITY_POLICY, language_of, render_document, render_index
-from tests.conftest import ROOT
+from paths import DATA, ROOT
 
-DATA = Path(__file__).parent / "data"
 PLAN = "guangyuan-2022-collaborative-innovation-action-plan"
 HIGHLIGHT = (255, 244, 194)  # --mark in the viewer's stylesheet
 

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import shutil
 
-from tests.conftest import SEEDS, engine_for
+from paths import SEEDS
+from tests.conftest import engine_for
 
 ACTION_PLAN = "guangyuan-2022-collaborative-innovation-action-plan"
 

@@ -8,7 +8,7 @@ import pytest
 
 from bot.corpus.targets import extract_targets, find_horizon
 from bot.export import build_export
-from tests.conftest import ROOT
+from paths import ROOT
 
 GOLDEN = ROOT / "tests" / "data" / "seed-targets.jsonl"
 KEYS = ("document", "ref", "metric", "value", "value_max", "unit", "comparator", "kind", "horizon", "horizon_year",
@@ -125,5 +125,5 @@ def test_goals_in_a_plan_are_goals_with_their_year():
 def test_rewards_reports_and_past_facts_are_not_targets():
     assert extract_targets(REWARD) == []
     assert extract_targets(REPORT) == []
-    # Both figures are for 2020: a document of 2021 drops them as results (see test_corpus_genre).
+    # Both figures are for 2020: a document of 2021 drops them as results (see test_genre).
     assert [t.due.year for t in extract_targets(PAST)] == [2020, 2020]

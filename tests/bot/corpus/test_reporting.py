@@ -1,6 +1,6 @@
 """A corpus that says what it kept: `check`, the log, `/policy reload` and App Home's admin view.
 
-When a file stops reading, its last good version stays in the index (tests/test_engine_index.py);
+When a file stops reading, its last good version stays in the index (tests/bot/search/test_index.py);
 here, every place an operator looks names the file, the reason, and whether that version is served.
 """
 from __future__ import annotations

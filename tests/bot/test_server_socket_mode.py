@@ -26,7 +26,7 @@ from slack_bolt.adapter.socket_mode import SocketModeHandler
 from slack_harness import TOKEN, TrackingExecutor
 
 from bot.app import build_app, build_runtime
-from tests.conftest import ROOT
+from paths import ROOT
 
 APP_TOKEN = "xapp-1-A0POLICY-1234-abcdef"
 

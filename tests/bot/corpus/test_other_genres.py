@@ -18,8 +18,8 @@ from bot.corpus.duties import find_duties
 from bot.corpus.reader import load_document
 from bot.engine import PolicyEngine
 from bot.render_text import render_answer
+from paths import DATA
 
-DATA = Path(__file__).parent / "data"
 GENRES = ("shanghai-road-transport-regulation.txt", "untitled-traffic-regulation-traditional.txt",
           "lincang-covering-notice.txt", "state-council-ppp-forwarding-notice.txt",
           "hong-kong-yearbook-transport.txt", "taipei-regulation-roc-dates.txt")

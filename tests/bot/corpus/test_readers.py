@@ -20,7 +20,7 @@ from bot.corpus import reader
 from bot.corpus.readers import ocr
 from bot.errors import DocumentError
 from published_files import blocks_of, make_docx, make_html, make_ofd, make_pdf, make_scanned_pdf
-from tests.conftest import ROOT, SEEDS
+from paths import ROOT, SEEDS
 
 DOCUMENTS = {  # name -> (text file, title lines)
     "zigong": (SEEDS / "zigong-2021-innovation-decision.txt", 3),

@@ -11,6 +11,7 @@ from bot.corpus.document import parse_document
 from bot.corpus.reader import decode_bytes, load_corpus
 from bot.corpus.units import extract_units, split_unit_names
 from bot.errors import DocumentError
+from paths import DATA
 
 FULLWIDTH_DOC = """---
 标题: 某某市促进数字经济发展若干措施
@@ -140,7 +141,7 @@ def test_covering_notice_with_parts_and_chinese_date():
 
     from bot.corpus.reader import load_document
 
-    doc = load_document(Path(__file__).parent / "data" / "covering-notice-with-parts.txt")
+    doc = load_document(DATA / "covering-notice-with-parts.txt")
     # The notice only issues the measures: the title is theirs; issuer, number and date stay the notice's.
     assert doc.title == "深圳市促进科技创新若干措施" and doc.title_source == "covering notice"
     assert doc.issuer == "深圳市人民政府办公厅" and doc.region == "深圳市" and doc.date.isoformat() == "2023-06-01"
@@ -160,7 +161,7 @@ def test_markdown_plan_with_half_parenthesis_items():
 
     from bot.corpus.reader import load_document
 
-    doc = load_document(Path(__file__).parent / "data" / "markdown-plan-with-half-parens.md")
+    doc = load_document(DATA / "markdown-plan-with-half-parens.md")
     assert doc.title == "杭州市关于加快培育专精特新企业的实施方案" and doc.region == "杭州市"
     refs = [c.ref.split("》")[1] for c in doc.clauses]
     assert refs == ["一、", "二、 1)", "二、 2)", "三、"]
@@ -191,7 +192,7 @@ def test_goal_list_under_a_lead_in_and_units_on_their_own_lines():
 
     from bot.corpus.reader import load_document
 
-    doc = load_document(Path(__file__).parent / "data" / "goal-list-and-own-line-units.txt")
+    doc = load_document(DATA / "goal-list-and-own-line-units.txt")
     assert doc.date.isoformat() == "2022-08-15" and doc.kind == "实施方案" and doc.region == "武汉市"
     goals = {c.ref.split("》")[1]: c for c in doc.clauses}
     assert goals["一、"].targets == ()  # `到2025年,实现以下目标:` only leads in
@@ -218,7 +219,7 @@ def test_appendix_numbers_itself_afresh():
 
     from bot.corpus.reader import load_document
 
-    doc = load_document(Path(__file__).parent / "data" / "appendix-task-table.txt")
+    doc = load_document(DATA / "appendix-task-table.txt")
     refs = [c.ref.split("》")[1] for c in doc.clauses]
     assert refs == ["前言", "一、", "二、", "附件 一、 1.", "附件 一、 2.", "附件 二、 1."]
     task = doc.clauses[3]
@@ -232,7 +233,7 @@ def test_task_table_flattened_to_text():
 
     from bot.corpus.reader import load_document
 
-    doc = load_document(Path(__file__).parent / "data" / "task-table-as-text.txt")
+    doc = load_document(DATA / "task-table-as-text.txt")
     tasks = [c for c in doc.clauses if c.ref.split("》")[1].startswith("附件")]
     assert [c.ref.split("》")[1] for c in tasks] == ["附件 1.", "附件 2.", "附件 3."]
     assert tasks[0].lead_units == ("市科技局",) and tasks[0].support_units == ("市财政局", "市教育局")
@@ -243,7 +244,7 @@ def test_task_table_flattened_to_text():
 
 def test_a_task_table_whose_number_header_is_broken_still_numbers_its_rows():
     """`序号` split over two lines (a copy, OCR): the first column still counts the rows."""
-    text = (Path(__file__).parent / "data" / "lishan-2023-task-division.txt").read_text(encoding="utf-8")
+    text = (DATA / "lishan-2023-task-division.txt").read_text(encoding="utf-8")
     broken = text.replace("序号 主要预期目标", "序\n号 主要预期目标")
     assert broken != text
     doc = parse_document(broken, doc_id="lishan", source="lishan.txt", content_hash="h")

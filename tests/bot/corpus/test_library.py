@@ -25,7 +25,7 @@ from bot.engine import PolicyEngine
 from bot.settings import load_settings
 from bot.store import Store
 from published_files import blocks_of, make_html, make_pdf
-from tests.conftest import ROOT
+from paths import ROOT
 
 LISHAN = (ROOT / "tests" / "data" / "lishan-2023-task-division.txt").read_text(encoding="utf-8")
 LISHAN_TITLE = "立山区政府2023年重点工作任务分解和责任分工方案"
