@@ -7,9 +7,9 @@ ids), then three fresh processes, so each figure is that phase's own:
 1. build: the cold build (parse + index + save, no index on disk yet).
 2. query: warm start, from process start to the first answer with the index on disk;
    then every query of MIX, `--rounds` times, with p50/p99/max; peak RSS of that process.
-3. slack: the real app (`bot.app.create_app` under `bot.server.create_asgi_app`, uvicorn on
-   loopback) against the test suite's fake Slack; `--commands` signed slash commands sent
-   at once; the time until each is acknowledged (the HTTP answer Slack waits 3 s for).
+3. slack: `policybot serve` in a process of its own, as deployed, against the test suite's
+   fake Slack; `--commands` signed slash commands sent at once from this process; the time
+   until each is acknowledged (the HTTP answer Slack waits 3 s for).
 
     python benchmarks/bench.py --scales 1,1000
 """
@@ -124,21 +124,31 @@ def phase_query(work: Path, segmenter: str, rounds: int) -> dict:
 
 
 def phase_slack(work: Path, segmenter: str, commands: int) -> dict:
-    sys.path.insert(0, str(ROOT / "tests"))  # the fake Slack and the harness of the test suite
-    from slack_harness import running_bot
+    """`policybot serve` in its own process, as deployed; Slack (fake) and its clients in this one."""
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from soak_support import ServeProcess  # the soak's `policybot serve` child, with the test suite's fake Slack
 
-    settings = _settings(work, segmenter)
+    from fake_slack import FakeSlackAPI
+    from slack_harness import TOKEN
+
+    config = work / "serve.yaml"
+    config.write_text(f"corpus_dir: {work / 'corpus'}\ncache_dir: {work / 'cache'}\nsearch:\n  segmenter: {segmenter}\n"
+                      f"database:\n  url: sqlite:///{work / 'bench.db'}\n", encoding="utf-8")
     texts = [q for queries in MIX.values() for q in queries]
-    with running_bot(settings, work) as running:
-        running.slack.command("docs")  # one connection made and one answer given before the burst
+    with FakeSlackAPI(token=TOKEN) as fake:
+        server = ServeProcess(work, config, fake, "serve")
+        try:
+            server.slack.command("docs")  # one connection made and one answer given before the burst
 
-        def one(i: int) -> tuple[float, int]:
-            t = time.perf_counter()
-            sent, _ = running.slack.command(texts[i % len(texts)], user=f"U{i:05d}", timeout=30)
-            return (time.perf_counter() - t) * 1000, sent.status
+            def one(i: int) -> tuple[float, int]:
+                t = time.perf_counter()
+                sent, _ = server.slack.command(texts[i % len(texts)], user=f"U{i:05d}", timeout=30)
+                return (time.perf_counter() - t) * 1000, sent.status
 
-        with ThreadPoolExecutor(max_workers=commands) as pool:
-            results = list(pool.map(one, range(commands)))
+            with ThreadPoolExecutor(max_workers=commands) as pool:
+                results = list(pool.map(one, range(commands)))
+        finally:
+            server.stop()
     acks = [ms for ms, _ in results]
     return {"commands": commands, "acked_200": sum(status == 200 for _, status in results),
             "ack_p50_ms": round(statistics.median(acks)), "ack_p99_ms": round(percentile(acks, 99)),

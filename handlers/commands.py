@@ -26,6 +26,8 @@ from handlers.table import CommandTable
 # Slack allows 3 s for the acknowledgement, network included. An answer ready within this
 # budget goes in the ack itself; anything slower is acknowledged first and sent after.
 ACK_BUDGET_SECONDS = 2.0
+# The user's locale is worth a short wait, not the answer: past it, the workspace's language.
+LOCALE_BUDGET = 0.5
 _COMMAND_WORD = re.compile(r"^[A-Za-z][A-Za-z-]*$")
 
 
@@ -137,7 +139,7 @@ def make_policy_command(services: Services, table: CommandTable, languages: User
                 ctx = PolicyContext(
                     services=services, surface="command", user_id=user_id,
                     channel_id=command.get("channel_id"), team_id=command.get("team_id"),
-                    client=client, logger=logger, language=languages.of(user_id, client),
+                    client=client, logger=logger, language=languages.of(user_id, client, within=LOCALE_BUDGET),
                     typed_links=link_addresses(command.get("text")),
                 )
                 text = user_text(command.get("text"))

@@ -40,6 +40,7 @@ class UserLanguages:
         self._max = max_users
         self._clock = clock
         self._cache: OrderedDict[str, tuple[str, float]] = OrderedDict()  # user -> (language, expires)
+        self._pending: dict[str, threading.Event] = {}  # users whose lookup is under way
         self._lock = threading.Lock()
 
     def known(self, user_id: str | None) -> str:
@@ -51,8 +52,14 @@ class UserLanguages:
             entry = self._cache.get(user_id)
             return entry[0] if entry and entry[1] > now else self.default
 
-    def of(self, user_id: str | None, client=None) -> str:
-        """Return the user's language: from the cache, else from `users.info` (through `client` when given)."""
+    def of(self, user_id: str | None, client=None, *, within: float | None = None) -> str:
+        """Return the user's language: from the cache, else from `users.info` (through `client` when given).
+
+        Args:
+            within: wait at most this long for a lookup (a slash command has 3 s for its whole
+                answer); past it, answer in the workspace language while the lookup finishes
+                for the next request.
+        """
         if not user_id:
             return self.default
         now = self._clock()
@@ -60,13 +67,34 @@ class UserLanguages:
             entry = self._cache.get(user_id)
             if entry and entry[1] > now:
                 return entry[0]
-        language, ttl = self._look_up(user_id, client or self._client)
+            done = self._pending.get(user_id)
+            owner = done is None
+            if owner:  # one lookup per user at a time: a burst of requests waits for the same one
+                done = self._pending[user_id] = threading.Event()
+        if owner:
+            if within is None:
+                self._fill(user_id, client or self._client, done)
+            else:
+                threading.Thread(target=self._fill, args=(user_id, client or self._client, done),
+                                 name="users-info", daemon=True).start()
+        if not done.wait(within):
+            return self.default
         with self._lock:
-            self._cache[user_id] = (language, now + ttl)
-            self._cache.move_to_end(user_id)
-            while len(self._cache) > self._max:
-                self._cache.popitem(last=False)
-        return language
+            entry = self._cache.get(user_id)
+        return entry[0] if entry else self.default
+
+    def _fill(self, user_id: str, client, done: threading.Event) -> None:
+        try:
+            language, ttl = self._look_up(user_id, client)
+            with self._lock:
+                self._cache[user_id] = (language, self._clock() + ttl)
+                self._cache.move_to_end(user_id)
+                while len(self._cache) > self._max:
+                    self._cache.popitem(last=False)
+        finally:
+            with self._lock:
+                self._pending.pop(user_id, None)
+            done.set()
 
     def catalog(self, user_id: str | None, client=None) -> Catalog:
         """Return the string catalog in the user's language."""

@@ -6,6 +6,7 @@ Forms of the genre: `(责任单位:A、B,C。逗号前为牵头单位,下同)`, 
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from dataclasses import dataclass
 
 _LEAD_LABELS = "牵头单位|牵头部门|主责单位|主办单位|牵头"
@@ -84,6 +85,12 @@ def _looks_like_unit(name: str) -> bool:
 
 def split_unit_names(text: str) -> list[str]:
     """Split a list of unit names on separators, and where a separator is missing."""
+    return list(_split_unit_names(text))
+
+
+@lru_cache(maxsize=1 << 16)
+def _split_unit_names(text: str) -> tuple[str, ...]:
+    # The same lists of units recur through a corpus (and a city's documents): split each once.
     names: list[str] = []
     depth, current = 0, ""
     for ch in text:
@@ -103,7 +110,7 @@ def split_unit_names(text: str) -> list[str]:
             part = _strip_stray(re.sub(r"等$", "", part))
             if len(part) >= 2 and part not in out:
                 out.append(part)
-    return out
+    return tuple(out)
 
 
 def _split_glued(name: str) -> list[str]:
