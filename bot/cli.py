@@ -247,7 +247,7 @@ def cmd_digest(args, settings: Settings, out: TextIO) -> int:
     from bot.app import build_runtime, open_store
     from bot.digest_runner import digest_for, plan
     from bot.links import ClauseLinks
-    from bot.render_text import format_digest
+    from bot.digest_text import format_digest
     from bot.services import utc_now
 
     store = open_store(settings)

@@ -4,7 +4,7 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
-from bot.corpus.reader import corpus_stat
+from bot.corpus.files import corpus_stat
 
 if TYPE_CHECKING:
     from bot.corpus.library import CorpusLibrary

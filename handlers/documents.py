@@ -18,7 +18,7 @@ from slack_sdk.errors import SlackApiError
 from bot import strings as s
 from bot.corpus.fetch import FetchError, FetchLimits, download
 from bot.corpus.library import AddError, AddResult, safe_name
-from bot.corpus.reader import DOCUMENT_SUFFIXES
+from bot.corpus.files import DOCUMENT_SUFFIXES
 from bot.model import Intent, Query
 from bot.seen import EVENT_TTL
 from bot.services import Services

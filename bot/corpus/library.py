@@ -19,8 +19,8 @@ from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any, Callable
 
 from bot.corpus.fetch import FetchLimits, fetch_document, sniff_suffix
-from bot.corpus.reader import (DOCUMENT_SUFFIXES, SIDECAR_SUFFIXES, document_ids, list_corpus_files,
-                               parse_sidecar, read_document)
+from bot.corpus.files import DOCUMENT_SUFFIXES, SIDECAR_SUFFIXES, document_ids, list_corpus_files
+from bot.corpus.reader import parse_sidecar, read_document
 from bot.errors import DocumentError, PolicybotError
 from bot.model import Document
 from bot.settings import dump_yaml_text

@@ -12,15 +12,18 @@ import multiprocessing
 import queue
 import shutil
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 from pathlib import Path
 
-from bot.corpus.reader import CorpusLoad, load_corpus
 from bot.errors import PolicybotError
 from bot.model import Document, ParsedDocument
 from bot.search.cache import CorpusScan, IndexCache, build_version, code_of
 from bot.search.snapshot import Snapshot
 from bot.segment import Segmenter
 from bot.settings import Settings
+
+if TYPE_CHECKING:
+    from bot.corpus.reader import CorpusLoad
 
 log = logging.getLogger("bot.engine")  # what a reload skips is part of the engine's log
 SIDECAR_SUFFIXES = (".yaml", ".yml")
@@ -53,6 +56,9 @@ def cache_for(settings: Settings, segmenter: Segmenter) -> IndexCache:
 def build_generation(settings: Settings, cache: IndexCache, segmenter: Segmenter, scan: CorpusScan,
                      previous: Snapshot | None, progress: Progress | None = None) -> Path:
     """Parse the corpus folder, index it, save and publish the generation; return its folder."""
+    # The parsers are imported here: a process that opens a saved index never needs them.
+    from bot.corpus.reader import CorpusLoad, load_corpus
+
     segmenter.warm()
     load = load_corpus(settings.corpus_dir, log_skips=False) if scan.documents else CorpusLoad((), ())
     documents, kept = keep_last_good(load, previous)

@@ -21,12 +21,11 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.corpus.reader import list_corpus_files
+from bot.corpus.files import SIDECAR_SUFFIXES, list_corpus_files
 from bot.search.files import read_json, replace_text, write_json
 
 log = logging.getLogger(__name__)
 FORMAT_VERSION = "2"  # bump when the files of a generation change shape
-SIDECAR_SUFFIXES = (".yaml", ".yml")
 STALE_BUILD_SECONDS = 3600  # an unfinished generation older than this was left by a dead process
 MANIFEST = "manifest.json"
 

@@ -12,7 +12,7 @@ from fake_slack import FakeSlackAPI, message_problems, shown_text
 from bot.cli import main
 from bot.digest import Digest, DocumentChange, TopicUpdate, add_months, build_digest
 from bot.engine import PolicyEngine
-from bot.render_text import format_digest
+from bot.digest_text import format_digest
 from bot.settings import DigestSchedule
 from bot.store import Audience, Store, Subscription
 from bot.strings import Catalog

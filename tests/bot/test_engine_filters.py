@@ -16,7 +16,7 @@ from slack_harness import running_bot
 from bot.cli import main
 from bot.digest import build_digest
 from bot.model import Excluded
-from bot.render_text import format_digest
+from bot.digest_text import format_digest
 from bot.store import Audience, Subscription
 from bot.strings import Catalog
 from handlers.blocks import ZWSP

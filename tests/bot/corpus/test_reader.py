@@ -11,7 +11,8 @@ import sys
 import pytest
 
 from bot.cli import main
-from bot.corpus.reader import corpus_stat, document_ids, list_corpus_files, load_corpus
+from bot.corpus.files import corpus_stat, document_ids, list_corpus_files
+from bot.corpus.reader import load_corpus
 from paths import ROOT
 
 NOTICE = "关于做好科技人才工作的通知\n一、总体要求\n到2025年,新增科技人才1000人以上。\n二、保障措施\n加强组织领导。\n"

@@ -217,7 +217,7 @@ def test_policybot_reload_reports_and_force_empties(here, tmp_path):
 
 def test_a_large_corpus_is_built_in_a_child_process(here, monkeypatch, caplog):
     import bot.engine
-    import bot.search.builder
+    import bot.corpus.reader
 
     monkeypatch.setattr(bot.engine, "CHILD_BUILD_FROM", 1)
     monkeypatch.setattr(bot.engine, "build_generation", lambda *a, **k: pytest.fail("built in the serving process"))
@@ -230,7 +230,7 @@ def test_a_large_corpus_is_built_in_a_child_process(here, monkeypatch, caplog):
         report = engine.reload()
     assert report.kept == (f"{PLAN}.txt",)  # the child read the last good version from the current generation
     assert f"skipped {PLAN}.txt: empty file; serving its last good version" in caplog.text  # its log, relayed
-    monkeypatch.setattr(bot.search.builder, "load_corpus", None)  # only the child builds; this would break it
+    monkeypatch.setattr(bot.corpus.reader, "load_corpus", None)  # only the child builds; this would break it
     (here.corpus_dir / "new.txt").write_text("关于某事的通知\n一、要求\n做好人才飞地工作。\n", encoding="utf-8")
     assert engine.reload().added == ("new",)
 
