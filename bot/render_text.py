@@ -6,7 +6,7 @@ from collections.abc import Callable, Sequence
 from bot import strings
 from bot.links import NO_LINKS, ClauseLinks
 from bot.help import filter_help
-from bot.model import QUERY_INTENTS, Answer, Document, Excluded, Hit, Intent, Span, Target
+from bot.model import QUERY_INTENTS, Answer, Document, Excluded, Hit, Intent, Query, Span, Target
 from bot.query import FILTER_WORDS
 from bot.settings import Vocabulary
 from bot.strings import Catalog
@@ -167,7 +167,7 @@ def render_answer(answer: Answer, vocabulary: Vocabulary, ansi: bool = False, t:
         return "\n".join(lines)
     if not answer.hits:  # an offset past the last result
         return t(strings.PAST_THE_END, first=answer.offset + 1, topic=q.topic or q.raw, total=answer.total)
-    header = t(strings.RESULTS_HEADER, intent=t(strings.INTENT_NAMES[q.intent]), topic=q.topic or "—",
+    header = t(strings.RESULTS_HEADER, intent=t(strings.INTENT_NAMES[q.intent]), topic=q.topic or _scope(q) or "—",
                first=answer.offset + 1, last=answer.offset + len(answer.hits), total=answer.total)
     lines = [header, ""]
     if answer.broadened:  # say first that these clauses are not what was asked for
@@ -176,6 +176,13 @@ def render_answer(answer: Answer, vocabulary: Vocabulary, ansi: bool = False, t:
         lines.extend(render_hit(n, hit, ansi, t, links))
         lines.append("")
     return "\n".join(lines).rstrip()
+
+
+def _scope(q: Query) -> str:
+    """What narrows a query without a topic (`target 成都 2025` → `成都市 2025`), to head its results."""
+    f = q.filters
+    year = f.year or q.horizon_year
+    return " ".join([*f.regions, *f.doc_ids, *([f.kind] if f.kind else []), *([str(year)] if year else [])])
 
 
 def document_counts(doc: Document, t: Catalog, *, units: bool = True) -> str:

@@ -137,7 +137,8 @@ class Vocabulary:
     kinds: tuple[str, ...]
     stopwords: frozenset[str]
     unit_abbreviations: tuple[tuple[str, str], ...] = ()  # (short, as documents write it)
-    actions: dict[Intent, dict[str, tuple[str, ...]]] = field(default_factory=dict)  # `digest now`: intent -> action -> words
+    # `digest now`: intent -> action -> the words that ask for it
+    actions: dict[Intent, dict[str, tuple[str, ...]]] = field(default_factory=dict)
     questions: QuestionWords = field(default_factory=QuestionWords)
 
     def action_of(self, intent: Intent, word: str) -> str | None:

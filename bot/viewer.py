@@ -214,8 +214,9 @@ def render_document(document: Document, clauses: Sequence[Clause], *, language: 
     if len(contents) > 1:
         items = "".join(f'<li><a href="{escape(_anchor_href(a))}">{escape(text)}</a></li>' for a, text in contents)
         nav = f"<nav><details><summary>{escape(s.VIEWER_CONTENTS(language))}</summary><ol>{items}</ol></details></nav>"
-    body = (f"<header>{_back_link(root, language)}<h1>《{escape(document.title)}》</h1>{_metadata(document, language)}</header>\n{nav}\n"
-            f'<main lang="zh-CN">\n{outline}\n</main>')
+    header = f"{_back_link(root, language)}<h1>《{escape(document.title)}》</h1>{_metadata(document, language)}"
+    body = f'<header>{header}</header>\n{nav}\n<main lang="zh-CN">\n{outline}\n</main>'
+
     return _page(f"《{document.title}》", body, language)
 
 

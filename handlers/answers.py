@@ -29,7 +29,8 @@ def help_for(ctx: PolicyContext, table: CommandTable, **reason) -> dict:
 def answer_query(query: Query, ctx: PolicyContext) -> Reply:
     """Search the corpus for a target, lead-unit, unit or search query."""
     answer = ctx.services.engine.answer(query, limit=ctx.services.settings.default_limit)
-    return Reply(render_for(answer, ctx.surface, ctx.t, ctx.services.links), query.intent, len(answer.hits) if answer.matched else 0)
+    shown = len(answer.hits) if answer.matched else 0
+    return Reply(render_for(answer, ctx.surface, ctx.t, ctx.services.links), query.intent, shown)
 
 
 def answer_docs(query: Query, ctx: PolicyContext) -> Reply:

@@ -667,7 +667,7 @@ def render_shared(hit: Hit, user_id: str, query: Query | None, *, t: Catalog,
     by = (t(s.SHARED_BY, who=who, query=f"`{plain(query.raw, 300)}`") if query is not None
           else t(s.SHARED_BY_NO_QUERY, who=who))
     fake_query = query or Query(raw="", intent=Intent.SEARCH, topic="")
-    blocks = [context(by)] + render_hit(hit, 1, query=fake_query, offset=0, share=False, t=t, buttons=False, links=links)
+    blocks = [context(by), *render_hit(hit, 1, query=fake_query, offset=0, share=False, t=t, buttons=False, links=links)]
     # The number "1." is meaningless outside the original list; drop it from the title.
     first = blocks[1]["text"]["text"]
     blocks[1]["text"]["text"] = first.replace("*1. ", "*", 1).replace("*1.*", "", 1)

@@ -18,8 +18,8 @@ from bot.settings import DigestSchedule
 from bot.store import Subscription
 from bot.strings import COMMAND, Catalog
 from handlers.blocks import (MAX_BLOCKS, MAX_MESSAGE_TEXT, MAX_TEXT, Block, Message, bold_marks, context, divider,
-                             escape, fit_message, format_target, header, linked, plain, reference_line, section, split_text,
-                             text_size)
+                             escape, fit_message, format_target, header, linked, plain, reference_line, section,
+                             split_text, text_size)
 
 TARGETS_PER_CITY = 15
 

@@ -95,7 +95,8 @@ def download_slack_file(client, info: dict, limits: FetchLimits) -> bytes:
     limits = FetchLimits(limits.max_bytes, limits.timeout, allow_private=host == api_host)
     answer = download(url, limits=limits, headers={"Authorization": f"Bearer {client.token}"})
     named_html = PurePosixPath(info.get("name") or "").suffix.lower() in (".html", ".htm")
-    if answer.content_type == "text/html" and not named_html and not (info.get("mimetype") or "").startswith("text/html"):
+    declared_html = (info.get("mimetype") or "").startswith("text/html")
+    if answer.content_type == "text/html" and not named_html and not declared_html:
         # Slack answers a download it does not authorise with its sign-in page, and a 200.
         raise FetchError("Slack sent its sign-in page instead of the file (is the files:read scope granted?)")
     return answer.data

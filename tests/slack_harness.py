@@ -80,7 +80,8 @@ def slack_env(fake: FakeSlackAPI) -> dict[str, str]:
 
 
 def make_runtime(settings, fake: FakeSlackAPI, folder, *, engine=None, clock=None, **overrides) -> Runtime:
-    """The runtime `policybot serve` builds, with its database in `folder` (unless `database_url` says) and Slack faked."""
+    """The runtime `policybot serve` builds, with Slack faked and its database in `folder`
+    (unless `database_url` names another)."""
     overrides.setdefault("database_url", f"sqlite:///{folder}/policybot.db")
     settings = dataclasses.replace(settings, **overrides)
     return build_runtime(settings, slack_env(fake), engine=engine, clock=clock)

@@ -52,7 +52,8 @@ def imports_of(name: str, path: Path, known: set[str]) -> set[str]:
         elif isinstance(node, ast.ImportFrom):
             base = node.module or ""
             if node.level:
-                base = ".".join(package.split(".")[: len(package.split(".")) - node.level + 1] + ([base] if base else []))
+                parents = package.split(".")[: len(package.split(".")) - node.level + 1]
+                base = ".".join(parents + ([base] if base else []))
             # `from handlers import blocks` imports the module handlers.blocks, not the package's code.
             submodules = {f"{base}.{alias.name}" for alias in node.names} & known
             found.update(submodules)

@@ -80,8 +80,8 @@ def unspace_letterspaced(line: str) -> str:
     cjk = sum(1 for ch in line if "\u4e00" <= ch <= "\u9fff")
     if pairs < 3 or pairs < 0.5 * cjk:
         return line
-    line = re.sub(r"(?<=[\u4e00-\u9fff\u3000-\u303f\uff00-\uffef,.;:()《》“”、。]) (?=\S)|(?<=\S) (?=[\u4e00-\u9fff,。;:、()《》“”])",
-                  "", line)
+    line = re.sub(r"(?<=[\u4e00-\u9fff\u3000-\u303f\uff00-\uffef,.;:()《》“”、。]) (?=\S)"
+                  r"|(?<=\S) (?=[\u4e00-\u9fff,。;:、()《》“”])", "", line)
     return re.sub(r"(?<=\d) (?=\d{3}(?!\d))", "", line)  # `20 248 宗`: a thousands space
 
 

@@ -22,8 +22,8 @@ _STANDARD_HEADINGS = re.compile(
     r"^(总体要求|指导思想|基本原则|主要目标|发展目标|奋斗目标|工作目标|总体目标|重点任务|主要任务|保障措施|组织保障|"
     r"工作要求|组织实施|实施步骤|工作措施|政策措施|支持措施|适用范围)(?=[^。,,:;\n])"
 )
-_LABEL_KEY = {"part": "b", "chapter": "c", "article": "a", "cn": "", "cn_paren": "", "ar": "", "ar_paren": "n", "ar_half": "h", "circled": "o",
-              "dash": "d"}
+_LABEL_KEY = {"part": "b", "chapter": "c", "article": "a", "cn": "", "cn_paren": "", "ar": "", "ar_paren": "n",
+              "ar_half": "h", "circled": "o", "dash": "d"}
 _SPACED_KINDS = ("ar", "ar_paren", "ar_half", "circled", "dash", "article", "chapter", "appendix")
 
 

@@ -9,8 +9,9 @@ from dataclasses import dataclass
 from bot.corpus.places import NATIONWIDE, count_places, is_central, place_in, special_region
 from bot.corpus.text import cn_number, cn_to_int
 
-KINDS = ("自治条例", "实施细则", "管理办法", "实施办法", "暂行办法", "施政报告", "工作报告", "实施意见", "指导意见", "行动计划", "行动方案", "实施方案", "工作方案", "决定", "意见", "公报", "方案", "计划",
-         "办法", "通知", "规划", "纲要", "若干措施", "措施", "细则", "条例", "规定", "决议", "报告", "通告", "批复", "建议", "要点", "函")
+KINDS = ("自治条例", "实施细则", "管理办法", "实施办法", "暂行办法", "施政报告", "工作报告", "实施意见", "指导意见",
+         "行动计划", "行动方案", "实施方案", "工作方案", "决定", "意见", "公报", "方案", "计划", "办法", "通知", "规划",
+         "纲要", "若干措施", "措施", "细则", "条例", "规定", "决议", "报告", "通告", "批复", "建议", "要点", "函")
 # A kind ends the title, before an optional note such as (试行), (征求意见稿) or (2021—2025年).
 _KIND_RE = re.compile(rf"({'|'.join(KINDS)})(\([^()]{{1,20}}\))?$")
 _DATE_RE = re.compile(r"(20\d\d|19\d\d)\s*[年.\-/]\s*(\d{1,2})\s*[月.\-/]\s*(\d{1,2})\s*日?")

@@ -29,7 +29,8 @@ _MARKER_PATTERNS = [
 ]
 # Characters after which a marker may start inside a line.
 _INLINE_BOUNDARY = set("。;!?:)〕」”]")
-_CANDIDATE_START = re.compile(rf"第\s?[{_CN}]+\s?部分|第\s?[{_CN}\d]+\s?[章条]|[{_CN}]+\s*[、.]|\([{_CN}\d]+\)|\d{{1,3}}\s*[.、)]|[①-⑳]|——")
+_CANDIDATE_START = re.compile(rf"第\s?[{_CN}]+\s?部分|第\s?[{_CN}\d]+\s?[章条]|[{_CN}]+\s*[、.]|\([{_CN}\d]+\)"
+                              rf"|\d{{1,3}}\s*[.、)]|[①-⑳]|——")
 
 
 @dataclass

@@ -53,6 +53,13 @@ def test_ask_readable(capsys):
     assert "牵头单位:科技成果转化示范区 —— 第 1–3 条,共 3 条" in text
 
 
+def test_a_query_without_a_topic_is_headed_by_what_narrows_it():
+    out = io.StringIO()
+    assert main(["ask", "target 成都 2025"], out=out) == 0
+    header = out.getvalue().splitlines()[0]
+    assert header.startswith("目标:成都市 2025 —— 第 1–") and "《" not in header
+
+
 def test_ask_speaks_chinese_by_default_and_english_when_asked():
     out = io.StringIO()
     assert main(["ask", "--lang", "en", "target 新增市级平台"], out=out) == 0

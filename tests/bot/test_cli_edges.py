@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import sys
 
 import pytest
@@ -74,7 +75,7 @@ def test_numbers_and_dates_are_checked_with_a_usage_message_and_exit_2(args, mes
 def test_an_offset_past_the_end_says_how_many_there_are():
     out = io.StringIO()
     assert main(["ask", "--offset", "200", "target 研发"], out=out) == 0
-    assert out.getvalue().strip() == "第 201 条起没有结果:「研发」共有 7 条。".replace("7", out.getvalue().split("共有 ")[1].split(" 条")[0])
+    assert re.fullmatch(r"第 201 条起没有结果:「研发」共有 \d+ 条。", out.getvalue().strip())
     assert "第 201–200 条" not in out.getvalue()
 
 

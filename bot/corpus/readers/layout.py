@@ -258,7 +258,10 @@ def _make_line(glyphs: list[Glyph], region: str) -> Line:
             cells[-1].append(g)
     texts = [_cell_text(cell, size) for cell in cells]
     k = 0
-    while k + 1 < len(glyphs) and (glyphs[k].text.isascii() and glyphs[k].text.isalnum() or glyphs[k].text in _NO_BREAK):
+    def unbreakable(text: str) -> bool:
+        return text.isascii() and text.isalnum() or text in _NO_BREAK
+
+    while k + 1 < len(glyphs) and unbreakable(glyphs[k].text):
         k += 1  # a number or Latin word is not broken; nor is a closing mark parted from what it closes
     return Line(glyphs[0].x0, min(g.top for g in glyphs), max(g.x1 for g in glyphs), max(g.bottom for g in glyphs),
                 size, texts, region, table=len(texts) >= 3, lead=glyphs[k].x1 - glyphs[0].x0)
@@ -344,7 +347,7 @@ def _rule_groups(rules: list[tuple[float, float, float, float]]) -> list[tuple[f
     for r in sorted(rules, key=lambda r: (r[1], r[0])):
         for box in boxes:
             if r[0] <= box[2] + 2 and r[2] >= box[0] - 2 and r[1] <= box[3] + 2 and r[3] >= box[1] - 2:
-                box[0], box[1], box[2], box[3] = min(box[0], r[0]), min(box[1], r[1]), max(box[2], r[2]), max(box[3], r[3])
+                box[:] = min(box[0], r[0]), min(box[1], r[1]), max(box[2], r[2]), max(box[3], r[3])
                 break
         else:
             boxes.append(list(r))

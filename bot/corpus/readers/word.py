@@ -26,6 +26,7 @@ _LEGAL = "零壹贰叁肆伍陆柒捌玖"
 _TIANGAN = "甲乙丙丁戊己庚辛壬癸"
 _DIZHI = "子丑寅卯辰巳午未申酉戌亥"
 _CIRCLED = "①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳"
+_MC_FALLBACK = "{http://schemas.openxmlformats.org/markup-compatibility/2006}Fallback"  # the copy for old readers
 
 
 def read(data: bytes, name: str) -> Extracted:
@@ -96,7 +97,7 @@ def _paragraph_text(p) -> tuple[str, list[int]]:
 def _deleted_or_fallback(node, stop) -> bool:
     parent = node.getparent()
     while parent is not None and parent is not stop:
-        if parent.tag in (qn("w:del"), qn("w:moveFrom"), "{http://schemas.openxmlformats.org/markup-compatibility/2006}Fallback"):
+        if parent.tag in (qn("w:del"), qn("w:moveFrom"), _MC_FALLBACK):
             return True
         parent = parent.getparent()
     return False
@@ -173,7 +174,8 @@ class Numbering:
         by_id = {s.get(qn("w:styleId")): s for s in styles.iterchildren(qn("w:style"))}
         for style_id in by_id:
             seen, current = set(), by_id.get(style_id)
-            while current is not None and style_id not in self.style_numbering and current.get(qn("w:styleId")) not in seen:
+            while (current is not None and style_id not in self.style_numbering
+                   and current.get(qn("w:styleId")) not in seen):
                 seen.add(current.get(qn("w:styleId")))
                 num_pr = current.find(f"{qn('w:pPr')}/{qn('w:numPr')}")
                 if num_pr is not None and _val(num_pr, "w:numId"):
