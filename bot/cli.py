@@ -49,6 +49,13 @@ def _progress(label: str) -> Callable[[int, int], None]:
     return log_line
 
 
+def _write_skipped(out: TextIO, errors, kept: tuple[str, ...]) -> None:
+    """One line per document that did not load, saying whether its last good version still serves."""
+    for error in errors:
+        still = " (its last good version is still served)" if error.source in kept else ""
+        out.write(f"skipped {error.source}: {error.reason}{still}\n")
+
+
 def _engine(settings: Settings):
     from bot.app import build_engine
 
@@ -138,9 +145,7 @@ def cmd_docs(args, settings: Settings, out: TextIO) -> int:
     engine = _engine(settings)
     for doc in engine.documents:
         out.write(render_document_summary(doc, Catalog(args.lang)) + "\n")
-    for error in engine.load_errors:
-        kept = " (its last good version is still served)" if error.source in engine.kept else ""
-        out.write(f"skipped {error.source}: {error.reason}{kept}\n")
+    _write_skipped(out, engine.load_errors, engine.kept)
     if engine.corpus_warning:
         out.write(f"warning: {engine.corpus_warning}\n")
     return 0
@@ -219,9 +224,7 @@ def cmd_reload(args, settings: Settings, out: TextIO) -> int:
     report = engine.reload(force=args.force)
     for label, ids in (("added", report.added), ("changed", report.changed), ("removed", report.removed)):
         out.write(f"{label}: {', '.join(ids) or '-'}\n")
-    for error in report.errors:
-        kept = " (its last good version is still served)" if error.source in report.kept else ""
-        out.write(f"skipped {error.source}: {error.reason}{kept}\n")
+    _write_skipped(out, report.errors, report.kept)
     if report.warning:
         out.write(f"not reloaded: {report.warning}\n")
         return 1

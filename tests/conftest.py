@@ -1,4 +1,4 @@
-"""Shared fixtures: the real seeds, settings pointed at temporary folders."""
+"""Shared fixtures: the real seeds, settings pointed at temporary folders, a served Slack app."""
 from __future__ import annotations
 
 import dataclasses
@@ -13,9 +13,7 @@ from hypothesis import settings as hypothesis_settings
 from bot.corpus.reader import load_corpus
 from bot.engine import PolicyEngine
 from bot.settings import load_settings
-
-ROOT = Path(__file__).resolve().parent.parent
-SEEDS = ROOT / "seeds"
+from paths import ROOT, SEEDS
 
 # The property tests' budget: a fixed number of examples, each with a deadline, so the whole
 # property suite takes seconds. `HYPOTHESIS_PROFILE=long` tries twenty times as many (a soak
@@ -52,6 +50,26 @@ def corpus_copy(tmp_path):
     folder = tmp_path / "corpus"
     shutil.copytree(SEEDS, folder)
     return folder
+
+
+@pytest.fixture(scope="module")
+def bot(settings, engine, tmp_path_factory):
+    """The Bolt app served over HTTP with Slack faked, one per test module; a module that needs
+    other runtime options (admins, limits, a public URL) overrides this fixture."""
+    from slack_harness import running_bot  # Bolt is slow to import; only the Slack tests pay
+
+    with running_bot(settings, tmp_path_factory.mktemp("db"), engine=engine) as bot:
+        yield bot
+
+
+@pytest.fixture
+def running(bot):
+    """The module's app with the fake Slack forgotten; settled after, so that nothing of one
+    test is still running when the next starts, and checked: nothing it sent broke a Slack limit."""
+    bot.fake.reset()
+    yield bot
+    bot.settle()
+    assert bot.fake.problems() == []
 
 
 def engine_for(settings, folder: Path, tmp_path: Path) -> PolicyEngine:

@@ -497,6 +497,9 @@ class FakeSlackAPI:
                 self.wfile.write(data)
 
             def do_GET(self):
+                if self.path.startswith("/files-pri/"):
+                    self._download()
+                    return
                 # slack_sdk reads (users.info, conversations.replies) with GET and the parameters in the URL.
                 path, _, query = self.path.partition("?")
                 self._serve(path, dict(parse_qsl(query, keep_blank_values=True)))
@@ -543,10 +546,7 @@ class FakeSlackAPI:
                 else:
                     self._send(200, b"ok")
 
-            def do_GET(self):
-                if not self.path.startswith("/files-pri/"):
-                    self._send(404, b"not found")
-                    return
+            def _download(self) -> None:
                 auth = self.headers.get("Authorization", "")
                 token = auth[len("Bearer "):] if auth.startswith("Bearer ") else None
                 status, body, content_type = fake.workspaces.download(self.path.split("?")[0], token)

@@ -11,7 +11,7 @@ from bot.corpus.clean import clean_text, close_ocr_spaces
 from bot.corpus.duties import find_duties, whole_name
 from bot.corpus.head import REGULATION_KINDS, kind_of, parse_date, parse_head, region_of, signature
 from bot.corpus.structure import Node, parse_outline
-from bot.corpus.targets import extract_targets, find_horizon, parse_horizon
+from bot.corpus.targets import extract_targets, parse_horizon
 from bot.corpus.units import extract_units, find_convention
 from bot.errors import DocumentError
 from bot.links import source_url_of

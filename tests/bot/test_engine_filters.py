@@ -11,7 +11,6 @@ import json
 import sys
 
 import pytest
-from slack_harness import running_bot
 
 from bot.cli import main
 from bot.digest import build_digest
@@ -94,12 +93,6 @@ def test_the_json_contract_has_the_excluded_key(monkeypatch):
     assert missing["excluded"] == [{"filter": "type", "asked": ["通知"], "values": list(KINDS), "more": 0,
                                     "with_others": False}]
     assert found["excluded"] == [] and found["matched"] is True
-
-
-@pytest.fixture(scope="module")
-def bot(settings, engine, tmp_path_factory):
-    with running_bot(settings, tmp_path_factory.mktemp("db"), engine=engine) as bot:
-        yield bot
 
 
 def test_slack_says_which_filter_left_nothing(bot):

@@ -13,29 +13,15 @@ import sys
 import time
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import pytest
 from fake_slack import FakeSlackAPI, SlackSender, sign
-from slack_harness import SECRET, TOKEN, make_runtime, running_bot
+from slack_harness import SECRET, TOKEN, make_runtime
 
 from bot.app import SlackEnvironment, build_app
 from bot.errors import ConfigError
 from paths import ROOT
 
-
-
-@pytest.fixture(scope="module")
-def bot(settings, engine, tmp_path_factory):
-    with running_bot(settings, tmp_path_factory.mktemp("db"), engine=engine) as bot:
-        yield bot
-
-
-@pytest.fixture
-def running(bot):
-    bot.fake.reset()
-    yield bot
-    bot.settle()  # nothing of this test may still be running when the next one starts
 
 
 def answered(running, response_name):

@@ -14,7 +14,6 @@ import re
 import urllib.error
 import urllib.request
 from html.parser import HTMLParser
-from pathlib import Path
 
 import pytest
 from headless_chromium import CHROMIUM, Chromium

@@ -23,13 +23,6 @@ def bot(settings, engine, tmp_path_factory):
 
 
 @pytest.fixture
-def running(bot):
-    bot.fake.reset()
-    yield bot
-    bot.settle()  # nothing of this test may still be running when the next one starts
-
-
-@pytest.fixture
 def services(bot):
     return bot.services
 

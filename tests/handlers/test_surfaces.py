@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import re
 
-import pytest
 from fake_slack import BOT_USER_ID, picked_option, typed_text, view_problems
 from slack_harness import running_bot
 
@@ -18,20 +17,6 @@ from bot.store import Audience
 from handlers.blocks import ZWSP
 
 CHENGDU_RD = "全社会研究与试验发展经费(R&amp;D)年均增幅10%以上"  # Chengdu's R&D target, as mrkdwn shows it
-
-
-@pytest.fixture(scope="module")
-def bot(settings, engine, tmp_path_factory):
-    with running_bot(settings, tmp_path_factory.mktemp("db"), engine=engine) as bot:
-        yield bot
-
-
-@pytest.fixture
-def running(bot):
-    bot.fake.reset()
-    yield bot
-    bot.settle()
-    assert bot.fake.problems() == []  # nothing the app sent broke a Slack limit
 
 
 def readable(payload) -> str:

@@ -31,13 +31,6 @@ def bot(settings, engine, tmp_path_factory):
         yield bot
 
 
-@pytest.fixture
-def running(bot):
-    bot.fake.reset()
-    yield bot
-    bot.settle()
-
-
 def slack_links(message) -> list[tuple[str, str]]:
     """Every (url, label) a Slack client would show as a link in `message`, labels unescaped."""
     return [(url, html.unescape(label)) for url, label in SLACK_LINK.findall(json.dumps(message, ensure_ascii=False))]

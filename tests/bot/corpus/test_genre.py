@@ -2,13 +2,11 @@
 annotations on their own line, other encodings. Built for the genre, not the five files."""
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from bot.corpus.clean import clean_text, join_page_markers, repair_ocr, strip_pinyin
 from bot.corpus.document import parse_document
-from bot.corpus.reader import decode_bytes, load_corpus
+from bot.corpus.reader import decode_bytes, load_corpus, load_document
 from bot.corpus.units import extract_units, split_unit_names
 from bot.errors import DocumentError
 from paths import DATA
@@ -137,10 +135,6 @@ def test_clutter_lines_removed():
 
 def test_covering_notice_with_parts_and_chinese_date():
     """A 通知 that issues a measures document: signature mid-text, 第X部分, units on their own lines."""
-    from pathlib import Path
-
-    from bot.corpus.reader import load_document
-
     doc = load_document(DATA / "covering-notice-with-parts.txt")
     # The notice only issues the measures: the title is theirs; issuer, number and date stay the notice's.
     assert doc.title == "深圳市促进科技创新若干措施" and doc.title_source == "covering notice"
@@ -157,10 +151,6 @@ def test_covering_notice_with_parts_and_chinese_date():
 
 
 def test_markdown_plan_with_half_parenthesis_items():
-    from pathlib import Path
-
-    from bot.corpus.reader import load_document
-
     doc = load_document(DATA / "markdown-plan-with-half-parens.md")
     assert doc.title == "杭州市关于加快培育专精特新企业的实施方案" and doc.region == "杭州市"
     refs = [c.ref.split("》")[1] for c in doc.clauses]
@@ -188,10 +178,6 @@ def test_title_with_a_trailing_note_and_html_remnants(tmp_path):
 
 
 def test_goal_list_under_a_lead_in_and_units_on_their_own_lines():
-    from pathlib import Path
-
-    from bot.corpus.reader import load_document
-
     doc = load_document(DATA / "goal-list-and-own-line-units.txt")
     assert doc.date.isoformat() == "2022-08-15" and doc.kind == "实施方案" and doc.region == "武汉市"
     goals = {c.ref.split("》")[1]: c for c in doc.clauses}
@@ -215,10 +201,6 @@ def test_results_of_past_years_are_not_targets(tmp_path):
 
 
 def test_appendix_numbers_itself_afresh():
-    from pathlib import Path
-
-    from bot.corpus.reader import load_document
-
     doc = load_document(DATA / "appendix-task-table.txt")
     refs = [c.ref.split("》")[1] for c in doc.clauses]
     assert refs == ["前言", "一、", "二、", "附件 一、 1.", "附件 一、 2.", "附件 二、 1."]
@@ -229,10 +211,6 @@ def test_appendix_numbers_itself_afresh():
 
 
 def test_task_table_flattened_to_text():
-    from pathlib import Path
-
-    from bot.corpus.reader import load_document
-
     doc = load_document(DATA / "task-table-as-text.txt")
     tasks = [c for c in doc.clauses if c.ref.split("》")[1].startswith("附件")]
     assert [c.ref.split("》")[1] for c in tasks] == ["附件 1.", "附件 2.", "附件 3."]

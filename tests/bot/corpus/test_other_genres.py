@@ -7,7 +7,6 @@ from __future__ import annotations
 import dataclasses
 import io
 import shutil
-from pathlib import Path
 
 import pytest
 

@@ -16,7 +16,7 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
-from properties import RealDocument, assert_text_from, assert_well_formed, comparable, real_documents
+from properties import RealDocument, assert_text_from, comparable, real_documents
 
 from bot.corpus.reader import read_document
 from bot.engine import PolicyEngine
